@@ -33,10 +33,15 @@ def _procedure(code: str) -> str:
 
 
 def _split_codes(value: object) -> object:
-    """Accept `A|B` as well as a list; empty parts are dropped."""
-    if isinstance(value, str):
-        return [part for part in value.split("|") if part.strip()]
-    return value
+    """Accept `A|B` as well as a list; empty parts are dropped, but not an empty principal (first) code."""
+    parts = value.split("|") if isinstance(value, str) else value
+    if not isinstance(parts, list):
+        return value
+    stripped = [part.strip() if isinstance(part, str) else part for part in parts]
+    kept = [part for part in stripped if part]
+    if kept and not stripped[0]:
+        raise ValueError("缺少主要诊断或主要手术操作 principal code missing while others are given")
+    return kept
 
 
 DiagnosisCode = Annotated[str, AfterValidator(_diagnosis), CodeKind("diagnosis")]

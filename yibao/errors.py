@@ -1,0 +1,18 @@
+"""Errors that name what the user must fix: the file, the row and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class YibaoError(Exception):
+    """Base of the library's own errors; the CLI prints them as one sentence."""
+
+
+class InputError(YibaoError, ValueError):
+    """An input file that cannot be read as a whole (not a row-level reject)."""
+
+    def __init__(self, source: Path | str, reason: str, row: int | None = None, field: str | None = None) -> None:
+        where = str(source) + (f", row {row}" if row is not None else "") + (f", field {field}" if field else "")
+        super().__init__(f"{where}: {reason}")
+        self.source, self.row, self.field, self.reason = str(source), row, field, reason

@@ -1,0 +1,112 @@
+"""Load claim files: validate, keep accepted rows, quarantine rejects, and reconcile the counts."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict
+
+from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
+from yibao.io.validate import BAD, FIELDS, checked_frame, reject_lines
+from yibao.models import Claim
+from yibao.models.schema import polars_schema
+
+ACCEPTED_FILE = "accepted.parquet"
+REJECTS_FILE = "rejects.csv"
+
+
+class LoadSummary(BaseModel):
+    """What a load read, accepted and rejected (read = accepted + rejected; blank rows are not records)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    read: int
+    accepted: int
+    rejected: int
+    blank_rows: int
+    reject_lines: int
+    ignored_columns: list[str]
+
+    def model_post_init(self, _: object) -> None:
+        if self.read != self.accepted + self.rejected:
+            raise AssertionError(f"{self.source}: counts do not reconcile: {self.read} ≠ {self.accepted} + {self.rejected}")
+
+
+class Load(BaseModel):
+    """An in-memory load: accepted claims (the `Claim` schema) and reject lines."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    summary: LoadSummary
+    accepted: pl.DataFrame
+    rejects: pl.DataFrame
+
+
+def _accepted(checked: pl.LazyFrame) -> pl.LazyFrame:
+    return checked.filter(~pl.col(BAD)).select(FIELDS).cast(dict(polars_schema(Claim)))
+
+
+def _counts(checked: pl.LazyFrame, raw: RawClaims) -> pl.LazyFrame:
+    total = raw.frame.select(pl.len().alias("total"))
+    return checked.select(pl.len().alias("read"), pl.col(BAD).sum().alias("rejected")).join(total, how="cross")
+
+
+def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int) -> LoadSummary:
+    read, rejected, total = counts.row(0)
+    return LoadSummary(
+        source=str(raw.source), read=read, accepted=read - rejected, rejected=rejected, blank_rows=total - read,
+        reject_lines=reject_count, ignored_columns=raw.columns.ignored,
+    )
+
+
+def load_raw(raw: RawClaims) -> Load:
+    """Validate claims already opened, in memory."""
+    checked, rules = checked_frame(raw)
+    checked = checked.cache()
+    accepted, rejected, counts = pl.collect_all(
+        [_accepted(checked), reject_lines(checked.filter(pl.col(BAD)), rules, str(raw.source)), _counts(checked, raw)]
+    )
+    summary = _summary(raw, counts, rejected.height)
+    if summary.accepted != accepted.height:
+        raise AssertionError(f"{raw.source}: {accepted.height} accepted rows written, {summary.accepted} counted")
+    return Load(summary=summary, accepted=accepted, rejects=rejected)
+
+
+def load_claims(source: Path | str | pl.DataFrame) -> Load:
+    """Read and validate a claim file (CSV, Parquet, Excel) or a frame, in memory."""
+    if isinstance(source, pl.DataFrame):
+        return load_raw(raw_claims(source, "<frame>"))
+    with tempfile.TemporaryDirectory(prefix="yibao-") as workdir:
+        return load_raw(open_claims(source, Path(workdir)))
+
+
+def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
+    """Validate a claim file of any size, streaming: accepted rows to Parquet, reject lines to CSV."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="yibao-", dir=out) as workdir:
+        raw = open_claims(source, Path(workdir))
+        checked, rules = checked_frame(raw)
+        rejected_rows = Path(workdir) / "rejected.parquet"
+        _, _, counts = pl.collect_all(
+            [
+                _accepted(checked).sink_parquet(out / ACCEPTED_FILE, lazy=True),
+                checked.filter(pl.col(BAD)).sink_parquet(rejected_rows, lazy=True),
+                _counts(checked, raw),
+            ],
+            engine="streaming",
+        )
+        lines = reject_lines(pl.scan_parquet(rejected_rows), rules, str(raw.source))
+        lines.sink_csv(out / REJECTS_FILE)
+        reject_count = pl.scan_csv(out / REJECTS_FILE).select(pl.len()).collect().item()
+    summary = _summary(raw, counts, reject_count)
+    written = pl.scan_parquet(out / ACCEPTED_FILE).select(pl.len()).collect().item()
+    if written != summary.accepted:
+        raise AssertionError(f"{source}: {written} accepted rows written, {summary.accepted} counted")
+    return summary
+
+
+__all__ = ["ACCEPTED_FILE", "REJECTS_FILE", "ROW", "Load", "LoadSummary", "load_claims", "validate_file"]

@@ -1,0 +1,68 @@
+"""Open a claim file (CSV, Parquet, Excel) as a lazy frame with canonical column names and source row numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from yibao.errors import InputError
+from yibao.io.columns import ColumnMap, map_columns
+from yibao.io.encoding import as_utf8
+
+ROW = "row"
+"""Source row number: the line in a CSV file or the row in a spreadsheet (the header is row 1, so data start at
+2); in a Parquet file, the record's position counting from 1."""
+
+CSV_SUFFIXES = {".csv", ".txt"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+
+@dataclass
+class RawClaims:
+    """A claim file opened lazily: columns renamed to fields (numbered code columns kept apart), all as read."""
+
+    source: Path
+    frame: pl.LazyFrame
+    columns: ColumnMap
+
+
+def _scan(path: Path, workdir: Path) -> pl.LazyFrame:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return pl.scan_csv(as_utf8(path, workdir), infer_schema=False, encoding="utf8", quote_char='"')
+    if suffix in PARQUET_SUFFIXES:
+        return pl.scan_parquet(path)
+    if suffix in EXCEL_SUFFIXES:
+        frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False)
+        return frame.lazy()
+    raise InputError(path, f"unknown file type {suffix!r}: expected CSV, Parquet or Excel (.xlsx)")
+
+
+def open_claims(path: Path | str, workdir: Path) -> RawClaims:
+    """Open a claim file; `workdir` receives a UTF-8 copy of a GB18030 CSV."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    try:
+        frame = _scan(path, workdir)
+    except pl.exceptions.PolarsError as error:
+        raise InputError(path, f"cannot be read: {error}") from error
+    first_row = 1 if path.suffix.lower() in PARQUET_SUFFIXES else 2
+    return raw_claims(frame, path, first_row)
+
+
+def raw_claims(frame: pl.LazyFrame | pl.DataFrame, source: Path | str, first_row: int = 1) -> RawClaims:
+    """Map a frame's columns to fields and number its rows from `first_row`."""
+    frame = frame.lazy()
+    try:
+        headers = frame.collect_schema().names()
+    except pl.exceptions.PolarsError as error:
+        raise InputError(source, f"cannot be read: {error}") from error
+    columns = map_columns(headers, source)
+    renames = {header: fld for fld, header in columns.single.items()}
+    kept = [*columns.single.values(), *(h for hs in columns.numbered.values() for h in hs)]
+    frame = frame.select(kept).rename(renames).with_row_index(ROW, offset=first_row)
+    return RawClaims(source=Path(source), frame=frame, columns=columns)

@@ -1,0 +1,192 @@
+"""Vectorised claim validation: the model's field constraints and consistency checks over a whole frame.
+
+Every rule comes from `Claim`: field types, bounds and code formats from its field specs, consistency from
+`CLAIM_CHECKS`. A row that breaks any rule is rejected with one line per broken rule (row, field, value, reason);
+duplicate claim ids are rejected in every row that carries them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from yibao.codes import is_diagnosis_expr, is_procedure_expr
+from yibao.errors import InputError
+from yibao.identity import person_key_expr
+from yibao.io.columns import CODE_PARTS
+from yibao.io.parse import money_text, parse, text
+from yibao.io.read import ROW, RawClaims
+from yibao.models import Claim
+from yibao.models.checks import CLAIM_CHECKS
+from yibao.models.schema import MONEY_DTYPE, FieldSpec, field_specs
+
+SPECS: tuple[FieldSpec, ...] = field_specs(Claim)
+FIELDS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
+REJECT_COLUMNS = ("source", ROW, "claim_id", "field", "value", "reason")
+PRINCIPAL_MISSING = "缺少主要诊断或主要手术操作 principal code missing while others are given"
+LIST_FIELDS = frozenset(spec.name for spec in SPECS if spec.code is not None)
+PRINCIPAL_FIELDS = frozenset(principal for principal, _ in CODE_PARTS.values())
+BLANK = "__blank"
+BAD = "__bad"
+
+
+def raw(name: str) -> str:
+    """The column holding a field's value as read."""
+    return f"__raw_{name}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One reason to reject a row: `violated` is true on the rows it rejects."""
+
+    field: str
+    reason: str
+    violated: pl.Expr
+
+
+_KIND_WORDS: dict[pl.DataType, str] = {
+    pl.Date(): "无法识别的日期 not a date (e.g. 2025-03-31)",
+    pl.Int64(): "不是整数 not a whole number",
+    MONEY_DTYPE: "不是金额 not an amount in 元 (e.g. 1234.56)",
+    pl.Boolean(): "不是是/否 not a yes/no value",
+}
+
+
+def _unreadable(spec: FieldSpec) -> str:
+    if spec.enum is not None:
+        allowed = ", ".join(f"{m.value} {m.label}" for m in spec.enum)  # type: ignore[attr-defined]
+        return f"不是允许的值 not one of: {allowed}"
+    return _KIND_WORDS.get(spec.dtype, "无法识别的值 value not recognised")
+
+
+def _field_rules(spec: FieldSpec) -> list[Rule]:
+    value, given = pl.col(spec.name), text(pl.col(raw(spec.name)).cast(pl.String)).is_not_null()
+    if spec.code is not None:
+        given = pl.col(raw(spec.name)).list.len() > 0
+    rules: list[Rule] = []
+    if spec.required:
+        rules.append(Rule(spec.name, "缺少必填项 required value missing", ~given))
+    if spec.code is None:
+        rules.append(Rule(spec.name, _unreadable(spec), given & value.is_null()))
+    if spec.decimal_places is not None:
+        decimals = money_text(pl.col(raw(spec.name)).cast(pl.String)).str.extract(r"\.([0-9]*)$")
+        rules.append(Rule(spec.name, f"超过{spec.decimal_places}位小数 more than {spec.decimal_places} decimals",
+                          decimals.str.len_chars() > spec.decimal_places))
+    length = value.list.len() if spec.code is not None else value.str.len_chars()
+    if spec.ge is not None:
+        rules.append(Rule(spec.name, f"小于{spec.ge} below {spec.ge}", value < spec.ge))
+    if spec.le is not None:
+        rules.append(Rule(spec.name, f"大于{spec.le} above {spec.le}", value > spec.le))
+    if spec.min_len is not None and (spec.min_len > 1 or not spec.required):
+        rules.append(Rule(spec.name, f"少于{spec.min_len}项 fewer than {spec.min_len}", length < spec.min_len))
+    if spec.max_len is not None:
+        rules.append(Rule(spec.name, f"长度超过{spec.max_len} longer than {spec.max_len}", length > spec.max_len))
+    if spec.code is not None:
+        valid = is_diagnosis_expr if spec.code.system == "diagnosis" else is_procedure_expr
+        rules.append(Rule(spec.name, f"编码格式错误 not a {spec.code.system} code of 医保版 2.0",
+                          value.list.eval(~valid(pl.element())).list.any()))
+    return rules
+
+
+def _principal_rules() -> list[Rule]:
+    return [
+        Rule(principal, PRINCIPAL_MISSING, pl.col(raw(principal)).fill_null(False))
+        for principal, _ in CODE_PARTS.values()
+    ]
+
+
+def claim_rules(duplicate_ids: pl.Series) -> list[Rule]:
+    """All rules of a claim, the duplicate-id rule last."""
+    rules = [rule for spec in SPECS for rule in _field_rules(spec)] + _principal_rules()
+    rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
+    rules.append(Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(duplicate_ids)))
+    return rules
+
+
+def _code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
+    columns = raw_claims.columns
+    if name in columns.single:
+        return pl.col(name).cast(pl.String).str.split("|")
+    principal, others = CODE_PARTS[name]
+    parts = [pl.col(principal).cast(pl.String)] if principal in columns.single else []
+    if others in columns.single:
+        parts.append(pl.col(others).cast(pl.String).str.split("|"))
+    parts += [pl.col(header).cast(pl.String) for header in columns.numbered.get(others, [])]
+    return pl.concat_list(parts) if parts else None
+
+
+def _code_lists(raw_claims: RawClaims, name: str) -> dict[str, pl.Expr]:
+    """The code list without empty parts, and whether its principal (first) part is empty while others are not."""
+    codes = _code_list(raw_claims, name)
+    if codes is None:
+        codes = pl.lit([], dtype=pl.List(pl.String))
+    parts = codes.list.eval(pl.element().str.strip_chars().fill_null(""))
+    kept = parts.list.eval(pl.element().filter(pl.element().str.len_bytes() > 0))
+    principal_missing = (parts.list.first().str.len_bytes() == 0) & (kept.list.len() > 0)
+    return {name: kept, CODE_PARTS[name][0]: principal_missing}
+
+
+def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
+    """One raw expression per model field, assembling code lists and hashing national IDs."""
+    present = raw_claims.columns.single
+    exprs: dict[str, pl.Expr] = {}
+    for spec in SPECS:
+        if spec.code is not None:
+            exprs.update(_code_lists(raw_claims, spec.name))
+        elif spec.name in present:
+            exprs[spec.name] = pl.col(spec.name)
+        elif spec.name == "person_key" and "national_id" in present:
+            exprs[spec.name] = person_key_expr(text(pl.col("national_id").cast(pl.String)))
+        elif spec.required:
+            raise InputError(raw_claims.source, "required column missing (缺少必填列)", field=spec.name)
+        else:
+            exprs[spec.name] = pl.lit(None, dtype=pl.String)
+    return exprs
+
+
+def checked_frame(raw_claims: RawClaims) -> tuple[pl.LazyFrame, list[Rule]]:
+    """Parsed fields, their raw values, one flag per rule, and the row's blank / bad flags."""
+    raw_exprs = _raw_fields(raw_claims)
+    source_columns = [c for c in raw_claims.frame.collect_schema().names() if c != ROW]
+    staged = raw_claims.frame.with_columns(
+        pl.all_horizontal([text(pl.col(c).cast(pl.String)).is_null() for c in source_columns]).alias(BLANK)
+    ).filter(~pl.col(BLANK)).select(ROW, *(expr.alias(raw(name)) for name, expr in raw_exprs.items()))
+    schema = staged.collect_schema()
+    parsed = staged.with_columns(
+        parse(pl.col(raw(spec.name)), spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS
+    )
+    duplicates = (
+        parsed.group_by("claim_id").len().filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null())
+        .select("claim_id").collect()
+    )["claim_id"]
+    rules = claim_rules(duplicates)
+    flagged = parsed.with_columns(rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules))
+    flagged = flagged.with_columns(pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD))
+    return flagged, rules
+
+
+def _display(name: str) -> pl.Expr:
+    column = pl.col(raw(name))
+    if name in LIST_FIELDS:
+        return column.list.join("|")
+    if name in PRINCIPAL_FIELDS:
+        return pl.lit(None, dtype=pl.String)
+    return column.cast(pl.String)
+
+
+def reject_lines(rejected: pl.LazyFrame, rules: list[Rule], source: str) -> pl.LazyFrame:
+    """Rejected rows as one line per broken rule: source, row, claim_id, field, value, reason."""
+    lines = [
+        pl.when(pl.col(f"__rule{i}")).then(
+            pl.struct(field=pl.lit(rule.field), value=_display(rule.field), reason=pl.lit(rule.reason))
+        )
+        for i, rule in enumerate(rules)
+    ]
+    return (
+        rejected.select(ROW, pl.col(raw("claim_id")).cast(pl.String).alias("claim_id"),
+                        pl.concat_list(lines).list.drop_nulls().alias("line"))
+        .explode("line").unnest("line")
+        .select(pl.lit(source).alias("source"), ROW, "claim_id", "field", "value", "reason")
+        .sort(ROW, maintain_order=True)
+    )
