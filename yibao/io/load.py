@@ -32,7 +32,9 @@ class LoadSummary(BaseModel):
 
     def model_post_init(self, _: object) -> None:
         if self.read != self.accepted + self.rejected:
-            raise AssertionError(f"{self.source}: counts do not reconcile: {self.read} ≠ {self.accepted} + {self.rejected}")
+            raise AssertionError(
+                f"{self.source}: counts do not reconcile: {self.read} ≠ {self.accepted} + {self.rejected}"
+            )
 
 
 class Load(BaseModel):
@@ -57,8 +59,13 @@ def _counts(checked: pl.LazyFrame, raw: RawClaims) -> pl.LazyFrame:
 def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int) -> LoadSummary:
     read, rejected, total = counts.row(0)
     return LoadSummary(
-        source=str(raw.source), read=read, accepted=read - rejected, rejected=rejected, blank_rows=total - read,
-        reject_lines=reject_count, ignored_columns=raw.columns.ignored,
+        source=str(raw.source),
+        read=read,
+        accepted=read - rejected,
+        rejected=rejected,
+        blank_rows=total - read,
+        reject_lines=reject_count,
+        ignored_columns=raw.columns.ignored,
     )
 
 

@@ -39,7 +39,7 @@ def _date(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
 def _integer(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
     if source.is_integer():
         return raw.cast(pl.Int64)
-    as_float = (raw if source.is_float() else text(raw).cast(pl.Float64, strict=False))
+    as_float = raw if source.is_float() else text(raw).cast(pl.Float64, strict=False)
     return pl.when(as_float == as_float.floor()).then(as_float).cast(pl.Int64, strict=False)
 
 

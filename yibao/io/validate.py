@@ -71,8 +71,13 @@ def _field_rules(spec: FieldSpec) -> list[Rule]:
         rules.append(Rule(spec.name, _unreadable(spec), given & value.is_null()))
     if spec.decimal_places is not None:
         decimals = money_text(pl.col(raw(spec.name)).cast(pl.String)).str.extract(r"\.([0-9]*)$")
-        rules.append(Rule(spec.name, f"超过{spec.decimal_places}位小数 more than {spec.decimal_places} decimals",
-                          decimals.str.len_chars() > spec.decimal_places))
+        rules.append(
+            Rule(
+                spec.name,
+                f"超过{spec.decimal_places}位小数 more than {spec.decimal_places} decimals",
+                decimals.str.len_chars() > spec.decimal_places,
+            )
+        )
     length = value.list.len() if spec.code is not None else value.str.len_chars()
     if spec.ge is not None:
         rules.append(Rule(spec.name, f"小于{spec.ge} below {spec.ge}", value < spec.ge))
@@ -84,8 +89,13 @@ def _field_rules(spec: FieldSpec) -> list[Rule]:
         rules.append(Rule(spec.name, f"长度超过{spec.max_len} longer than {spec.max_len}", length > spec.max_len))
     if spec.code is not None:
         valid = is_diagnosis_expr if spec.code.system == "diagnosis" else is_procedure_expr
-        rules.append(Rule(spec.name, f"编码格式错误 not a {spec.code.system} code of 医保版 2.0",
-                          value.list.eval(~valid(pl.element())).list.any()))
+        rules.append(
+            Rule(
+                spec.name,
+                f"编码格式错误 not a {spec.code.system} code of 医保版 2.0",
+                value.list.eval(~valid(pl.element())).list.any(),
+            )
+        )
     return rules
 
 
@@ -149,16 +159,23 @@ def checked_frame(raw_claims: RawClaims) -> tuple[pl.LazyFrame, list[Rule]]:
     """Parsed fields, their raw values, one flag per rule, and the row's blank / bad flags."""
     raw_exprs = _raw_fields(raw_claims)
     source_columns = [c for c in raw_claims.frame.collect_schema().names() if c != ROW]
-    staged = raw_claims.frame.with_columns(
-        pl.all_horizontal([text(pl.col(c).cast(pl.String)).is_null() for c in source_columns]).alias(BLANK)
-    ).filter(~pl.col(BLANK)).select(ROW, *(expr.alias(raw(name)) for name, expr in raw_exprs.items()))
+    staged = (
+        raw_claims.frame.with_columns(
+            pl.all_horizontal([text(pl.col(c).cast(pl.String)).is_null() for c in source_columns]).alias(BLANK)
+        )
+        .filter(~pl.col(BLANK))
+        .select(ROW, *(expr.alias(raw(name)) for name, expr in raw_exprs.items()))
+    )
     schema = staged.collect_schema()
     parsed = staged.with_columns(
         parse(pl.col(raw(spec.name)), spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS
     )
     duplicates = (
-        parsed.group_by("claim_id").len().filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null())
-        .select("claim_id").collect()
+        parsed.group_by("claim_id")
+        .len()
+        .filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null())
+        .select("claim_id")
+        .collect()
     )["claim_id"]
     rules = claim_rules(duplicates)
     flagged = parsed.with_columns(rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules))
@@ -184,9 +201,13 @@ def reject_lines(rejected: pl.LazyFrame, rules: list[Rule], source: str) -> pl.L
         for i, rule in enumerate(rules)
     ]
     return (
-        rejected.select(ROW, pl.col(raw("claim_id")).cast(pl.String).alias("claim_id"),
-                        pl.concat_list(lines).list.drop_nulls().alias("line"))
-        .explode("line").unnest("line")
+        rejected.select(
+            ROW,
+            pl.col(raw("claim_id")).cast(pl.String).alias("claim_id"),
+            pl.concat_list(lines).list.drop_nulls().alias("line"),
+        )
+        .explode("line")
+        .unnest("line")
         .select(pl.lit(source).alias("source"), ROW, "claim_id", "field", "value", "reason")
         .sort(ROW, maintain_order=True)
     )

@@ -29,19 +29,39 @@ _newborn = (_c("age") == 0) & (_c("age_days") <= 28)
 
 CLAIM_CHECKS: tuple[Check, ...] = (
     Check("discharge_date", "出院日期早于入院日期 discharge date before admission date", _stay_days < 0),
-    Check("discharge_date", "住院病例缺少出院日期 inpatient claim without a discharge date",
-          _inpatient & _c("discharge_date").is_null()),
-    Check("los_days", "实际住院天数与出入院日期不符 length of stay does not match the dates (入出院同日计1天)",
-          _inpatient & (_stay_days >= 0) & (_c("los_days") != pl.max_horizontal(_stay_days, pl.lit(1)))),
-    Check("discharge_mode", "住院病例缺少离院方式 inpatient claim without a discharge mode",
-          _inpatient & _c("discharge_mode").is_null()),
-    Check("age_days", "年龄为0岁时须填写年龄(天) age 0 needs the age in days", (_c("age") == 0) & _c("age_days").is_null()),
-    Check("birth_weight_g", "新生儿(≤28天)须填写出生体重 newborns (≤ 28 days) need a birth weight",
-          _newborn & _c("birth_weight_g").is_null()),
-    Check("total_cost", "甲类+乙类+自费超过医疗费总额 class A + class B + self-pay cost exceed the total cost",
-          _c("class_a_cost") + _c("class_b_cost") + _c("self_pay_cost") > _c("total_cost")),
-    Check("own_share", "个人自付超过甲乙类费用 own share exceeds the class A + B cost",
-          _c("own_share") > _c("class_a_cost") + _c("class_b_cost")),
+    Check(
+        "discharge_date",
+        "住院病例缺少出院日期 inpatient claim without a discharge date",
+        _inpatient & _c("discharge_date").is_null(),
+    ),
+    Check(
+        "los_days",
+        "实际住院天数与出入院日期不符 length of stay does not match the dates (入出院同日计1天)",
+        _inpatient & (_stay_days >= 0) & (_c("los_days") != pl.max_horizontal(_stay_days, pl.lit(1))),
+    ),
+    Check(
+        "discharge_mode",
+        "住院病例缺少离院方式 inpatient claim without a discharge mode",
+        _inpatient & _c("discharge_mode").is_null(),
+    ),
+    Check(
+        "age_days", "年龄为0岁时须填写年龄(天) age 0 needs the age in days", (_c("age") == 0) & _c("age_days").is_null()
+    ),
+    Check(
+        "birth_weight_g",
+        "新生儿(≤28天)须填写出生体重 newborns (≤ 28 days) need a birth weight",
+        _newborn & _c("birth_weight_g").is_null(),
+    ),
+    Check(
+        "total_cost",
+        "甲类+乙类+自费超过医疗费总额 class A + class B + self-pay cost exceed the total cost",
+        _c("class_a_cost") + _c("class_b_cost") + _c("self_pay_cost") > _c("total_cost"),
+    ),
+    Check(
+        "own_share",
+        "个人自付超过甲乙类费用 own share exceeds the class A + B cost",
+        _c("own_share") > _c("class_a_cost") + _c("class_b_cost"),
+    ),
 )
 
 
