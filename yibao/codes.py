@@ -71,7 +71,7 @@ def normalise_diagnosis_expr(codes: pl.Expr) -> pl.Expr:
     return (
         _common_expr(codes)
         .str.replace(r"^([A-Z][0-9]{2})([0-9x])", "${1}.${2}")
-        .str.replace(r"\+([A-Z][0-9]{2})([0-9x])", "+${1}.${2}")
+        .str.replace_all(r"\+([A-Z][0-9]{2})([0-9x])", "+${1}.${2}")
     )
 
 

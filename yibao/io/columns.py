@@ -29,6 +29,8 @@ CODE_PARTS: dict[str, tuple[str, str]] = {
 
 INPUT_ONLY_FIELDS = (*RAW_IDENTITY_FIELDS, *(part for parts in CODE_PARTS.values() for part in parts))
 _NUMBERED_RE = re.compile(r"^(.*?)(\d+)$")
+_REPEATED_RE = re.compile(r"^(.*)_duplicated_\d+$")
+"""How polars renames a header that occurs twice."""
 
 
 def normalise_header(header: str) -> str:
@@ -76,6 +78,9 @@ def map_columns(headers: Iterable[str], source: Path | str) -> ColumnMap:
     mapping = ColumnMap()
     numbered: dict[str, list[tuple[int, str]]] = {}
     for header in headers:
+        repeated = _REPEATED_RE.match(header)
+        if repeated and normalise_header(repeated.group(1)) in aliases.plain:
+            raise InputError(source, f"column {repeated.group(1)!r} appears more than once")
         key = normalise_header(header)
         target = aliases.plain.get(key)
         if target is not None:

@@ -36,12 +36,13 @@ def detect_encoding(path: Path) -> Encoding:
     with path.open("rb") as handle:
         if handle.read(3) == codecs.BOM_UTF8:
             return "utf-8-sig"
-    if _decodes(path, "utf-8") is None:
+    utf8_bad_line = _decodes(path, "utf-8")
+    if utf8_bad_line is None:
         return "utf-8"
-    bad_line = _decodes(path, "gb18030")
-    if bad_line is None:
+    gb_bad_line = _decodes(path, "gb18030")
+    if gb_bad_line is None:
         return "gb18030"
-    raise InputError(path, "neither UTF-8 nor GB18030 text (文件编码无法识别)", row=bad_line)
+    raise InputError(path, "neither UTF-8 nor GB18030 text (文件编码无法识别)", row=max(utf8_bad_line, gb_bad_line))
 
 
 def as_utf8(path: Path, workdir: Path) -> Path:

@@ -13,8 +13,8 @@ from yibao.io.validate import BAD, FIELDS, checked_frame, reject_lines
 from yibao.models import Claim
 from yibao.models.schema import polars_schema
 
-ACCEPTED_FILE = "accepted.parquet"
-REJECTS_FILE = "rejects.csv"
+ACCEPTED_SUFFIX = ".accepted.parquet"
+REJECTS_SUFFIX = ".rejects.csv"
 
 
 class LoadSummary(BaseModel):
@@ -23,6 +23,8 @@ class LoadSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     source: str
+    accepted_file: str | None = None
+    rejects_file: str | None = None
     read: int
     accepted: int
     rejected: int
@@ -56,9 +58,10 @@ def _counts(checked: pl.LazyFrame, raw: RawClaims) -> pl.LazyFrame:
     return checked.select(pl.len().alias("read"), pl.col(BAD).sum().alias("rejected")).join(total, how="cross")
 
 
-def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int) -> LoadSummary:
+def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int, **files: str) -> LoadSummary:
     read, rejected, total = counts.row(0)
     return LoadSummary(
+        **files,
         source=str(raw.source),
         read=read,
         accepted=read - rejected,
@@ -91,29 +94,34 @@ def load_claims(source: Path | str | pl.DataFrame) -> Load:
 
 
 def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
-    """Validate a claim file of any size, streaming: accepted rows to Parquet, reject lines to CSV."""
+    """Validate a claim file of any size, streaming: accepted rows to `<name>.accepted.parquet`, reject lines to
+    `<name>.rejects.csv` in `out_dir`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    accepted_file, rejects_file = (
+        out / f"{Path(source).stem}{ACCEPTED_SUFFIX}",
+        out / f"{Path(source).stem}{REJECTS_SUFFIX}",
+    )
     with tempfile.TemporaryDirectory(prefix="yibao-", dir=out) as workdir:
         raw = open_claims(source, Path(workdir))
         checked, rules = checked_frame(raw)
         rejected_rows = Path(workdir) / "rejected.parquet"
         _, _, counts = pl.collect_all(
             [
-                _accepted(checked).sink_parquet(out / ACCEPTED_FILE, lazy=True),
+                _accepted(checked).sink_parquet(accepted_file, lazy=True),
                 checked.filter(pl.col(BAD)).sink_parquet(rejected_rows, lazy=True),
                 _counts(checked, raw),
             ],
             engine="streaming",
         )
         lines = reject_lines(pl.scan_parquet(rejected_rows), rules, str(raw.source))
-        lines.sink_csv(out / REJECTS_FILE)
-        reject_count = pl.scan_csv(out / REJECTS_FILE).select(pl.len()).collect().item()
-    summary = _summary(raw, counts, reject_count)
-    written = pl.scan_parquet(out / ACCEPTED_FILE).select(pl.len()).collect().item()
+        lines.sink_csv(rejects_file)
+        reject_count = pl.scan_csv(rejects_file).select(pl.len()).collect().item()
+    summary = _summary(raw, counts, reject_count, accepted_file=str(accepted_file), rejects_file=str(rejects_file))
+    written = pl.scan_parquet(accepted_file).select(pl.len()).collect().item()
     if written != summary.accepted:
         raise AssertionError(f"{source}: {written} accepted rows written, {summary.accepted} counted")
     return summary
 
 
-__all__ = ["ACCEPTED_FILE", "REJECTS_FILE", "ROW", "Load", "LoadSummary", "load_claims", "validate_file"]
+__all__ = ["ROW", "Load", "LoadSummary", "load_claims", "validate_file"]

@@ -110,13 +110,17 @@ def claim_rules(duplicate_ids: pl.Series) -> list[Rule]:
     """All rules of a claim, the duplicate-id rule last."""
     rules = [rule for spec in SPECS for rule in _field_rules(spec)] + _principal_rules()
     rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
-    rules.append(Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(duplicate_ids)))
+    rules.append(
+        Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(duplicate_ids.implode()))
+    )
     return rules
 
 
 def _code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
     columns = raw_claims.columns
     if name in columns.single:
+        if isinstance(raw_claims.frame.collect_schema()[name], pl.List):
+            return pl.col(name).cast(pl.List(pl.String))
         return pl.col(name).cast(pl.String).str.split("|")
     principal, others = CODE_PARTS[name]
     parts = [pl.col(principal).cast(pl.String)] if principal in columns.single else []
@@ -155,13 +159,19 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     return exprs
 
 
+def _empty(name: str, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.List):
+        return pl.col(name).list.len().fill_null(0) == 0
+    return text(pl.col(name)).is_null()
+
+
 def checked_frame(raw_claims: RawClaims) -> tuple[pl.LazyFrame, list[Rule]]:
     """Parsed fields, their raw values, one flag per rule, and the row's blank / bad flags."""
     raw_exprs = _raw_fields(raw_claims)
-    source_columns = [c for c in raw_claims.frame.collect_schema().names() if c != ROW]
+    source = raw_claims.frame.collect_schema()
     staged = (
         raw_claims.frame.with_columns(
-            pl.all_horizontal([text(pl.col(c).cast(pl.String)).is_null() for c in source_columns]).alias(BLANK)
+            pl.all_horizontal([_empty(name, dtype) for name, dtype in source.items() if name != ROW]).alias(BLANK)
         )
         .filter(~pl.col(BLANK))
         .select(ROW, *(expr.alias(raw(name)) for name, expr in raw_exprs.items()))
