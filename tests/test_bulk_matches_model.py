@@ -59,7 +59,7 @@ def test_base_row_is_accepted_by_both() -> None:
     assert load_claims(pl.DataFrame([record])).summary.accepted == 1
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows)
 def test_bulk_and_model_accept_the_same_rows(sample: list[dict[str, object]]) -> None:
     records = [{"claim_id": f"C{i}", "person_key": f"p{i}", **row} for i, row in enumerate(sample)]

@@ -1,14 +1,13 @@
 """Parse expressions: from a column as read (text, or already typed in Parquet) to the model's polars type.
 
 A value that is present but cannot be parsed becomes null; the validator reports it by comparing with the raw
-column. Text is trimmed and an empty string is a missing value.
+column. Text is trimmed and an empty string is a missing value. Typed columns skip the text path entirely.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from yibao.codes import normalise_diagnosis_expr, normalise_procedure_expr
 from yibao.models.schema import MONEY_DTYPE, FieldSpec
 
 TRUE_WORDS = ("1", "true", "t", "y", "yes", "是", "已签约")
@@ -25,6 +24,27 @@ def text(raw: pl.Expr) -> pl.Expr:
 def money_text(raw: pl.Expr) -> pl.Expr:
     """Money as written: thousands separators and a leading ¥ removed."""
     return text(raw).str.replace_all(",", "", literal=True).str.strip_prefix("¥")
+
+
+def present(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
+    """Whether a raw value is given: non-empty text, a non-empty list, or any non-null typed value."""
+    if isinstance(source, pl.List):
+        return raw.list.len().fill_null(0) > 0
+    if source == pl.String:
+        return text(raw).is_not_null()
+    return raw.is_not_null()
+
+
+def too_many_decimals(raw: pl.Expr, source: pl.DataType, places: int) -> pl.Expr | None:
+    """Whether an amount has more decimal places than allowed; None where the type rules it out."""
+    if source == pl.String:
+        return money_text(raw).str.extract(r"\.([0-9]*)$").str.len_chars() > places
+    if isinstance(source, pl.Decimal) and (source.scale or 0) <= places:
+        return None
+    if source.is_numeric():
+        scaled = raw.cast(pl.Float64) * 10**places
+        return (scaled - scaled.round(0)).abs() > 1e-6
+    return None
 
 
 def _date(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
@@ -55,27 +75,25 @@ def _money(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
 def _boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
     if source == pl.Boolean:
         return raw
+    if source.is_integer():
+        return pl.when(raw.is_in([0, 1])).then(raw == 1)
     word = text(raw).str.to_lowercase()
     return pl.when(word.is_in(TRUE_WORDS)).then(True).when(word.is_in(FALSE_WORDS)).then(False)
 
 
-def _enum(raw: pl.Expr, spec: FieldSpec) -> pl.Expr:
+def _enum(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     assert spec.enum is not None
+    values = [member.value for member in spec.enum]
+    if source.is_integer() and spec.dtype.is_integer():
+        return pl.when(raw.is_in(values)).then(raw.cast(spec.dtype))
     aliases = {k: v for k, v in spec.enum.aliases().items() if k}  # type: ignore[attr-defined]
     return text(raw).replace_strict(aliases, default=None, return_dtype=spec.dtype)
 
 
-def _codes(raw: pl.Expr, spec: FieldSpec) -> pl.Expr:
-    normalise = normalise_diagnosis_expr if spec.code and spec.code.system == "diagnosis" else normalise_procedure_expr
-    return raw.list.eval(normalise(pl.element()))
-
-
 def parse(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
-    """The expression turning a raw column into the field's type (null where it cannot)."""
+    """The expression turning a raw scalar column into the field's type (null where it cannot)."""
     if spec.enum is not None:
-        return _enum(raw, spec)
-    if spec.code is not None:
-        return _codes(raw, spec)
+        return _enum(raw, spec, source)
     if spec.dtype == pl.Date:
         return _date(raw, source)
     if spec.dtype == pl.Int64:

@@ -1,8 +1,11 @@
 """Vectorised claim validation: the model's field constraints and consistency checks over a whole frame.
 
 Every rule comes from `Claim`: field types, bounds and code formats from its field specs, consistency from
-`CLAIM_CHECKS`. A row that breaks any rule is rejected with one line per broken rule (row, field, value, reason);
-duplicate claim ids are rejected in every row that carries them.
+`CLAIM_CHECKS`. A row that breaks any rule is rejected with one line per broken rule (row, field, value,
+reason); duplicate claim ids are rejected in every row that carries them.
+
+One pre-pass reads only the claim ids and the distinct codes: duplicates are found there, and codes are
+normalised once per distinct value (a year of claims holds millions of codes but only thousands of values).
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from yibao.codes import is_diagnosis_expr, is_procedure_expr
+from yibao.codes import is_diagnosis_expr, is_procedure_expr, normalise_diagnosis_expr, normalise_procedure_expr
 from yibao.errors import InputError
 from yibao.identity import person_key_expr
 from yibao.io.columns import CODE_PARTS
-from yibao.io.parse import money_text, parse, text
+from yibao.io.parse import parse, present, text, too_many_decimals
 from yibao.io.read import ROW, RawClaims
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
@@ -23,12 +26,17 @@ from yibao.models.schema import MONEY_DTYPE, FieldSpec, field_specs
 
 SPECS: tuple[FieldSpec, ...] = field_specs(Claim)
 FIELDS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
-REJECT_COLUMNS = ("source", ROW, "claim_id", "field", "value", "reason")
-PRINCIPAL_MISSING = "缺少主要诊断或主要手术操作 principal code missing while others are given"
 LIST_FIELDS = frozenset(spec.name for spec in SPECS if spec.code is not None)
 PRINCIPAL_FIELDS = frozenset(principal for principal, _ in CODE_PARTS.values())
-BLANK = "__blank"
+PRINCIPAL_MISSING = "缺少主要诊断或主要手术操作 principal code missing while others are given"
 BAD = "__bad"
+
+_KIND_WORDS: dict[pl.DataType, str] = {
+    pl.Date(): "无法识别的日期 not a date (e.g. 2025-03-31)",
+    pl.Int64(): "不是整数 not a whole number",
+    MONEY_DTYPE: "不是金额 not an amount in 元 (e.g. 1234.56)",
+    pl.Boolean(): "不是是/否 not a yes/no value",
+}
 
 
 def raw(name: str) -> str:
@@ -45,14 +53,6 @@ class Rule:
     violated: pl.Expr
 
 
-_KIND_WORDS: dict[pl.DataType, str] = {
-    pl.Date(): "无法识别的日期 not a date (e.g. 2025-03-31)",
-    pl.Int64(): "不是整数 not a whole number",
-    MONEY_DTYPE: "不是金额 not an amount in 元 (e.g. 1234.56)",
-    pl.Boolean(): "不是是/否 not a yes/no value",
-}
-
-
 def _unreadable(spec: FieldSpec) -> str:
     if spec.enum is not None:
         allowed = ", ".join(f"{m.value} {m.label}" for m in spec.enum)  # type: ignore[attr-defined]
@@ -60,24 +60,18 @@ def _unreadable(spec: FieldSpec) -> str:
     return _KIND_WORDS.get(spec.dtype, "无法识别的值 value not recognised")
 
 
-def _field_rules(spec: FieldSpec) -> list[Rule]:
-    value, given = pl.col(spec.name), text(pl.col(raw(spec.name)).cast(pl.String)).is_not_null()
-    if spec.code is not None:
-        given = pl.col(raw(spec.name)).list.len() > 0
+def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
+    value, given = pl.col(spec.name), present(pl.col(raw(spec.name)), source)
     rules: list[Rule] = []
     if spec.required:
         rules.append(Rule(spec.name, "缺少必填项 required value missing", ~given))
     if spec.code is None:
         rules.append(Rule(spec.name, _unreadable(spec), given & value.is_null()))
     if spec.decimal_places is not None:
-        decimals = money_text(pl.col(raw(spec.name)).cast(pl.String)).str.extract(r"\.([0-9]*)$")
-        rules.append(
-            Rule(
-                spec.name,
-                f"超过{spec.decimal_places}位小数 more than {spec.decimal_places} decimals",
-                decimals.str.len_chars() > spec.decimal_places,
-            )
-        )
+        excess = too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
+        if excess is not None:
+            places = spec.decimal_places
+            rules.append(Rule(spec.name, f"超过{places}位小数 more than {places} decimals", excess))
     length = value.list.len() if spec.code is not None else value.str.len_chars()
     if spec.ge is not None:
         rules.append(Rule(spec.name, f"小于{spec.ge} below {spec.ge}", value < spec.ge))
@@ -89,37 +83,25 @@ def _field_rules(spec: FieldSpec) -> list[Rule]:
         rules.append(Rule(spec.name, f"长度超过{spec.max_len} longer than {spec.max_len}", length > spec.max_len))
     if spec.code is not None:
         valid = is_diagnosis_expr if spec.code.system == "diagnosis" else is_procedure_expr
-        rules.append(
-            Rule(
-                spec.name,
-                f"编码格式错误 not a {spec.code.system} code of 医保版 2.0",
-                value.list.eval(~valid(pl.element())).list.any(),
-            )
-        )
+        reason = f"编码格式错误 not a {spec.code.system} code of 医保版 2.0"
+        rules.append(Rule(spec.name, reason, value.list.eval(~valid(pl.element())).list.any()))
     return rules
 
 
-def _principal_rules() -> list[Rule]:
-    return [
-        Rule(principal, PRINCIPAL_MISSING, pl.col(raw(principal)).fill_null(False))
-        for principal, _ in CODE_PARTS.values()
-    ]
-
-
-def claim_rules(duplicate_ids: pl.Series) -> list[Rule]:
-    """All rules of a claim, the duplicate-id rule last."""
-    rules = [rule for spec in SPECS for rule in _field_rules(spec)] + _principal_rules()
+def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
+    """All rules of a claim for raw columns of these types; the duplicate-id rule last."""
+    rules = [rule for spec in SPECS for rule in _field_rules(spec, schema[raw(spec.name)])]
+    rules += [Rule(principal, PRINCIPAL_MISSING, pl.col(raw(principal))) for principal in sorted(PRINCIPAL_FIELDS)]
     rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
-    rules.append(
-        Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(duplicate_ids.implode()))
-    )
+    duplicate = pl.col("claim_id").is_in(duplicate_ids.implode())
+    rules.append(Rule("claim_id", "清单流水号重复 duplicate claim id", duplicate))
     return rules
 
 
 def _code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
-    columns = raw_claims.columns
+    columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
     if name in columns.single:
-        if isinstance(raw_claims.frame.collect_schema()[name], pl.List):
+        if isinstance(schema[name], pl.List):
             return pl.col(name).cast(pl.List(pl.String))
         return pl.col(name).cast(pl.String).str.split("|")
     principal, others = CODE_PARTS[name]
@@ -138,20 +120,20 @@ def _code_lists(raw_claims: RawClaims, name: str) -> dict[str, pl.Expr]:
     parts = codes.list.eval(pl.element().str.strip_chars().fill_null(""))
     kept = parts.list.eval(pl.element().filter(pl.element().str.len_bytes() > 0))
     principal_missing = (parts.list.first().str.len_bytes() == 0) & (kept.list.len() > 0)
-    return {name: kept, CODE_PARTS[name][0]: principal_missing}
+    return {name: kept, CODE_PARTS[name][0]: principal_missing.fill_null(False)}
 
 
 def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     """One raw expression per model field, assembling code lists and hashing national IDs."""
-    present = raw_claims.columns.single
+    present_columns = raw_claims.columns.single
     exprs: dict[str, pl.Expr] = {}
     for spec in SPECS:
         if spec.code is not None:
             exprs.update(_code_lists(raw_claims, spec.name))
-        elif spec.name in present:
+        elif spec.name in present_columns:
             exprs[spec.name] = pl.col(spec.name)
-        elif spec.name == "person_key" and "national_id" in present:
-            exprs[spec.name] = person_key_expr(text(pl.col("national_id").cast(pl.String)))
+        elif spec.name == "person_key" and "national_id" in present_columns:
+            exprs[spec.name] = person_key_expr(text(pl.col("national_id")))
         elif spec.required:
             raise InputError(raw_claims.source, "required column missing (缺少必填列)", field=spec.name)
         else:
@@ -159,38 +141,58 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     return exprs
 
 
-def _empty(name: str, dtype: pl.DataType) -> pl.Expr:
-    if isinstance(dtype, pl.List):
-        return pl.col(name).list.len().fill_null(0) == 0
-    return text(pl.col(name)).is_null()
+def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
+    """Raw values per field, blank rows (every column empty) left out."""
+    blank = pl.all_horizontal(pl.all().exclude(ROW).is_null())
+    return raw_claims.frame.filter(~blank).select(
+        ROW, *(expr.alias(raw(name)) for name, expr in _raw_fields(raw_claims).items())
+    )
+
+
+def _code_maps(staged: pl.LazyFrame) -> tuple[pl.Series, dict[str, pl.DataFrame]]:
+    """The pre-pass: duplicate claim ids, and each code list's distinct raw codes with their normal form."""
+    ids = text(pl.col(raw("claim_id")))
+    duplicates = staged.select(ids.alias("claim_id")).group_by("claim_id").len()
+    duplicates = duplicates.filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null()).select("claim_id")
+    distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in LIST_FIELDS]
+    found = pl.collect_all([duplicates, *distinct])
+    maps: dict[str, pl.DataFrame] = {}
+    for name, codes in zip(LIST_FIELDS, found[1:], strict=True):
+        system = next(s.code for s in SPECS if s.name == name)
+        normalise = normalise_diagnosis_expr if system and system.system == "diagnosis" else normalise_procedure_expr
+        maps[name] = codes.with_columns(normalise(pl.col("raw")).alias("normal"))
+    return found[0]["claim_id"], maps
+
+
+def _parse_codes(name: str, mapping: pl.DataFrame) -> pl.Expr:
+    return pl.col(raw(name)).list.eval(pl.element().replace_strict(mapping["raw"], mapping["normal"]))
+
+
+def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
+    """The parsed value; the model's default where none is given (an unreadable value stays null)."""
+    value = parse(pl.col(raw(spec.name)), spec, source)
+    if spec.default is None:
+        return value
+    return pl.when(present(pl.col(raw(spec.name)), source)).then(value).otherwise(pl.lit(spec.default, spec.dtype))
 
 
 def checked_frame(raw_claims: RawClaims) -> tuple[pl.LazyFrame, list[Rule]]:
-    """Parsed fields, their raw values, one flag per rule, and the row's blank / bad flags."""
-    raw_exprs = _raw_fields(raw_claims)
-    source = raw_claims.frame.collect_schema()
-    staged = (
-        raw_claims.frame.with_columns(
-            pl.all_horizontal([_empty(name, dtype) for name, dtype in source.items() if name != ROW]).alias(BLANK)
-        )
-        .filter(~pl.col(BLANK))
-        .select(ROW, *(expr.alias(raw(name)) for name, expr in raw_exprs.items()))
-    )
+    """Parsed fields, their raw values, one flag per rule, and the row's bad flag."""
+    staged = _staged(raw_claims)
     schema = staged.collect_schema()
+    duplicate_ids, code_maps = _code_maps(staged)
     parsed = staged.with_columns(
-        parse(pl.col(raw(spec.name)), spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS
+        (
+            _parse_codes(spec.name, code_maps[spec.name])
+            if spec.code is not None
+            else _parse_or_default(spec, schema[raw(spec.name)])
+        ).alias(spec.name)
+        for spec in SPECS
     )
-    duplicates = (
-        parsed.group_by("claim_id")
-        .len()
-        .filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null())
-        .select("claim_id")
-        .collect()
-    )["claim_id"]
-    rules = claim_rules(duplicates)
-    flagged = parsed.with_columns(rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules))
-    flagged = flagged.with_columns(pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD))
-    return flagged, rules
+    rules = claim_rules(schema, duplicate_ids)
+    flags = [rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules)]
+    flagged = parsed.with_columns(flags)
+    return flagged.with_columns(pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD)), rules
 
 
 def _display(name: str) -> pl.Expr:
