@@ -18,7 +18,7 @@ from yibao.codes import is_diagnosis_expr, is_procedure_expr, normalise_diagnosi
 from yibao.errors import InputError
 from yibao.identity import person_key_expr
 from yibao.io.columns import CODE_PARTS
-from yibao.io.parse import parse, present, text, too_many_decimals
+from yibao.io.parse import DATE_FORMATS, parse, present, text, too_many_decimals
 from yibao.io.read import ROW, RawClaims
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
@@ -32,7 +32,7 @@ PRINCIPAL_MISSING = "缺少主要诊断或主要手术操作 principal code miss
 BAD = "__bad"
 
 _KIND_WORDS: dict[pl.DataType, str] = {
-    pl.Date(): "无法识别的日期 not a date (e.g. 2025-03-31)",
+    pl.Date(): f"无法识别的日期 not a date ({DATE_FORMATS})",
     pl.Int64(): "不是整数 not a whole number",
     MONEY_DTYPE: "不是金额 not an amount in 元 (e.g. 1234.56)",
     pl.Boolean(): "不是是/否 not a yes/no value",
@@ -142,17 +142,18 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
 
 
 def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
-    """Raw values per field, blank rows (every column empty) left out."""
+    """Raw values per field (text trimmed, empty text as null), blank rows (every column empty) left out."""
     blank = pl.all_horizontal(pl.all().exclude(ROW).is_null())
-    return raw_claims.frame.filter(~blank).select(
+    staged = raw_claims.frame.filter(~blank).select(
         ROW, *(expr.alias(raw(name)) for name, expr in _raw_fields(raw_claims).items())
     )
+    schema = staged.collect_schema()
+    return staged.with_columns(text(pl.col(name)) for name, dtype in schema.items() if dtype == pl.String)
 
 
 def _code_maps(staged: pl.LazyFrame) -> tuple[pl.Series, dict[str, pl.DataFrame]]:
     """The pre-pass: duplicate claim ids, and each code list's distinct raw codes with their normal form."""
-    ids = text(pl.col(raw("claim_id")))
-    duplicates = staged.select(ids.alias("claim_id")).group_by("claim_id").len()
+    duplicates = staged.select(pl.col(raw("claim_id")).alias("claim_id")).group_by("claim_id").len()
     duplicates = duplicates.filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null()).select("claim_id")
     distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in LIST_FIELDS]
     found = pl.collect_all([duplicates, *distinct])
