@@ -1,0 +1,9 @@
+"""Where the embedded defaults live: the demo ruleset shipped with the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEMO_RULESET = PROJECT_ROOT / "rulesets" / "demo"
+"""The demonstration subset of CHS-DRG 1.1 (`rulesets/demo/`), the default for `yibao synth` and `yibao demo`."""
