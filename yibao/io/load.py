@@ -74,7 +74,7 @@ def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int, **files: s
 
 def load_raw(raw: RawClaims) -> Load:
     """Validate claims already opened, in memory."""
-    checked, rules = checked_frame(raw)
+    checked, rules = checked_frame(raw, in_memory=True)
     checked = checked.cache()
     accepted, rejected, counts = pl.collect_all(
         [_accepted(checked), reject_lines(checked.filter(pl.col(BAD)), rules, str(raw.source)), _counts(checked, raw)]
@@ -104,7 +104,7 @@ def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
     )
     with tempfile.TemporaryDirectory(prefix="yibao-", dir=out) as workdir:
         raw = open_claims(source, Path(workdir))
-        checked, rules = checked_frame(raw)
+        checked, rules = checked_frame(raw, in_memory=False)
         rejected_rows = Path(workdir) / "rejected.parquet"
         _, _, counts = pl.collect_all(
             [
