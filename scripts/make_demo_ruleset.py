@@ -221,8 +221,7 @@ def readme(tables: dict[str, pl.DataFrame]) -> str:
     proc = set(tables["procedure_names.csv"]["code"])
     rows = "\n".join(f"| `{name}` | {df.height} |" for name, df in tables.items())
     picks = "\n".join(
-        f"| {mdc} | {', '.join(adrg.filter(pl.col('mdc') == mdc)['adrg'])} |"
-        for mdc in tables["mdc.csv"]["mdc"]
+        f"| {mdc} | {', '.join(adrg.filter(pl.col('mdc') == mdc)['adrg'])} |" for mdc in tables["mdc.csv"]["mdc"]
     )
     return f"""# `rulesets/demo` — demonstration subset of CHS-DRG 1.1
 

@@ -34,9 +34,7 @@ FILES: dict[str, list[str]] = {
     "procedure_names.csv": ["code", "name"],
 }
 
-DX_RE = re.compile(
-    r"^[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?(\+[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?\*)?$"
-)
+DX_RE = re.compile(r"^[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?(\+[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?\*)?$")
 PROC_RE = re.compile(r"^[0-9]{2}(\.[0-9A-Zx]{1,5}(x[0-9]{3,4})?)?$")
 
 DX_LIST_PREDICATES = {"pdx_in_list", "any_dx_in_list", "trauma_regions_at_least"}
@@ -87,9 +85,7 @@ def dx_codes() -> set[str]:
 
 def proc_codes() -> set[str]:
     return {
-        c
-        for name in ("adrg_procedures.csv", "or_procedures.csv", "procedure_names.csv")
-        for c in table(name)["code"]
+        c for name in ("adrg_procedures.csv", "or_procedures.csv", "procedure_names.csv") for c in table(name)["code"]
     }
 
 
@@ -140,16 +136,13 @@ def test_references_are_closed() -> None:
         assert set(table(name)["adrg"]) <= adrgs, name
     assert set(table("drg.csv")["split"]) <= SPLITS
     assert all(
-        drg.startswith(adrg)
-        for drg, adrg in zip(table("drg.csv")["drg"], table("drg.csv")["adrg"], strict=True)
+        drg.startswith(adrg) for drg, adrg in zip(table("drg.csv")["drg"], table("drg.csv")["adrg"], strict=True)
     )
 
     mdc_lists = set(table("mdc_diagnoses.csv")["mdc"])
     dx_lists = set(table("adrg_diagnoses.csv").select("adrg", "list").iter_rows())
     proc_lists = set(table("adrg_procedures.csv").select("adrg", "list").iter_rows())
-    conditions = [("mdc", r) for r in rows("mdc_conditions.csv")] + [
-        ("adrg", r) for r in rows("adrg_conditions.csv")
-    ]
+    conditions = [("mdc", r) for r in rows("mdc_conditions.csv")] + [("adrg", r) for r in rows("adrg_conditions.csv")]
     for kind, row in conditions:
         owner, predicate, lst, arg = row[kind], row["predicate"], row["list"], row["arg"]
         assert predicate in PREDICATES, row
@@ -179,9 +172,7 @@ def test_references_are_closed() -> None:
 
 def test_side_tables_cover_every_code() -> None:
     listed_dx = set(table("mdc_diagnoses.csv")["code"]) | set(table("adrg_diagnoses.csv")["code"])
-    all_dx = (
-        listed_dx | set(table("complications.csv")["code"]) | set(table("principal_exclusions.csv")["code"])
-    )
+    all_dx = listed_dx | set(table("complications.csv")["code"]) | set(table("principal_exclusions.csv")["code"])
     assert all_dx == set(table("diagnosis_names.csv")["code"])
     listed_proc = set(table("adrg_procedures.csv")["code"])
     assert set(table("or_procedures.csv")["code"]) <= listed_proc
@@ -418,9 +409,7 @@ def test_exclusions_are_exercised(level: str) -> None:
     assert pairs
     p, x = pairs[0]
     assert not counts(t, Record(gender=1, age=40, diagnoses=[p, x]), {level})
-    other = next(
-        c for c, (lv, tid) in sorted(t.complications.items()) if lv == level and tid != t.exclusions[p]
-    )
+    other = next(c for c, (lv, tid) in sorted(t.complications.items()) if lv == level and tid != t.exclusions[p])
     assert counts(t, Record(gender=1, age=40, diagnoses=[p, other]), {level})
 
 

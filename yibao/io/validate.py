@@ -61,7 +61,8 @@ def _unreadable(spec: FieldSpec) -> str:
 
 
 def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
-    value, given = pl.col(spec.name), present(pl.col(raw(spec.name)), source)
+    value = pl.col(spec.name)
+    given = value.list.len() > 0 if spec.code is not None else present(pl.col(raw(spec.name)), source)
     rules: list[Rule] = []
     if spec.required:
         rules.append(Rule(spec.name, "缺少必填项 required value missing", ~given))
@@ -91,7 +92,7 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
 def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
     """All rules of a claim for raw columns of these types; the duplicate-id rule last."""
     rules = [rule for spec in SPECS for rule in _field_rules(spec, schema[raw(spec.name)])]
-    rules += [Rule(principal, PRINCIPAL_MISSING, pl.col(raw(principal))) for principal in sorted(PRINCIPAL_FIELDS)]
+    rules += [Rule(p, PRINCIPAL_MISSING, pl.col(_missing_principal(p))) for p in sorted(PRINCIPAL_FIELDS)]
     rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
     duplicate = pl.col("claim_id").is_in(duplicate_ids.implode())
     rules.append(Rule("claim_id", "清单流水号重复 duplicate claim id", duplicate))
@@ -112,24 +113,14 @@ def _code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
     return pl.concat_list(parts) if parts else None
 
 
-def _code_lists(raw_claims: RawClaims, name: str) -> dict[str, pl.Expr]:
-    """The code list without empty parts, and whether its principal (first) part is empty while others are not."""
-    codes = _code_list(raw_claims, name)
-    if codes is None:
-        codes = pl.lit([], dtype=pl.List(pl.String))
-    parts = codes.list.eval(pl.element().str.strip_chars().fill_null(""))
-    kept = parts.list.eval(pl.element().filter(pl.element().str.len_bytes() > 0))
-    principal_missing = (parts.list.first().str.len_bytes() == 0) & (kept.list.len() > 0)
-    return {name: kept, CODE_PARTS[name][0]: principal_missing.fill_null(False)}
-
-
 def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     """One raw expression per model field, assembling code lists and hashing national IDs."""
     present_columns = raw_claims.columns.single
     exprs: dict[str, pl.Expr] = {}
     for spec in SPECS:
         if spec.code is not None:
-            exprs.update(_code_lists(raw_claims, spec.name))
+            codes = _code_list(raw_claims, spec.name)
+            exprs[spec.name] = pl.lit([], dtype=pl.List(pl.String)) if codes is None else codes
         elif spec.name in present_columns:
             exprs[spec.name] = pl.col(spec.name)
         elif spec.name == "person_key" and "national_id" in present_columns:
@@ -161,12 +152,31 @@ def _code_maps(staged: pl.LazyFrame) -> tuple[pl.Series, dict[str, pl.DataFrame]
     for name, codes in zip(LIST_FIELDS, found[1:], strict=True):
         system = next(s.code for s in SPECS if s.name == name)
         normalise = normalise_diagnosis_expr if system and system.system == "diagnosis" else normalise_procedure_expr
-        maps[name] = codes.with_columns(normalise(pl.col("raw")).alias("normal"))
+        normal = normalise(pl.col("raw"))
+        maps[name] = codes.with_columns(pl.when(normal != "").then(normal).alias("normal"))
     return found[0]["claim_id"], maps
 
 
-def _parse_codes(name: str, mapping: pl.DataFrame) -> pl.Expr:
-    return pl.col(raw(name)).list.eval(pl.element().replace_strict(mapping["raw"], mapping["normal"]))
+def _mapped(name: str) -> str:
+    return f"__mapped_{name}"
+
+
+def _missing_principal(principal: str) -> str:
+    return f"__missing_{principal}"
+
+
+def _map_codes(name: str, mapping: pl.DataFrame) -> pl.Expr:
+    """Each raw part to its normal form, or null where it is blank."""
+    normal = pl.element().replace_strict(mapping["raw"], mapping["normal"], default=None)
+    return pl.col(raw(name)).list.eval(normal).alias(_mapped(name))
+
+
+def _code_fields(name: str) -> list[pl.Expr]:
+    """The code list without blank parts, and whether its principal (first) part is blank while others are not."""
+    mapped = pl.col(_mapped(name))
+    codes = pl.coalesce(mapped.list.drop_nulls(), pl.lit([], dtype=pl.List(pl.String)))
+    principal_missing = mapped.list.first().is_null() & (codes.list.len() > 0)
+    return [codes.alias(name), principal_missing.fill_null(False).alias(_missing_principal(CODE_PARTS[name][0]))]
 
 
 def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
@@ -188,13 +198,9 @@ def checked_frame(raw_claims: RawClaims, in_memory: bool) -> tuple[pl.LazyFrame,
         staged = staged.collect().lazy()
     schema = staged.collect_schema()
     duplicate_ids, code_maps = _code_maps(staged)
-    parsed = staged.with_columns(
-        (
-            _parse_codes(spec.name, code_maps[spec.name])
-            if spec.code is not None
-            else _parse_or_default(spec, schema[raw(spec.name)])
-        ).alias(spec.name)
-        for spec in SPECS
+    parsed = staged.with_columns(_map_codes(name, code_maps[name]) for name in LIST_FIELDS).with_columns(
+        *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
+        *(expr for name in LIST_FIELDS for expr in _code_fields(name)),
     )
     rules = claim_rules(schema, duplicate_ids)
     flags = [rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules)]

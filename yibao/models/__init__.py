@@ -5,4 +5,16 @@ from yibao.models.enums import DischargeMode, Level, Referral, Sex, VisitType
 from yibao.models.organisation import Alliance, Institution, Region
 from yibao.models.schema import polars_schema, to_frame
 
-__all__ = ["Alliance", "Claim", "DischargeMode", "Institution", "Level", "Referral", "Region", "Sex", "VisitType", "polars_schema", "to_frame"]
+__all__ = [
+    "Alliance",
+    "Claim",
+    "DischargeMode",
+    "Institution",
+    "Level",
+    "Referral",
+    "Region",
+    "Sex",
+    "VisitType",
+    "polars_schema",
+    "to_frame",
+]
