@@ -10,6 +10,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from yibao.defaults import DEMO_RULESET
@@ -20,6 +21,7 @@ from yibao.synth import CaseSummary, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
 console = Console()
+errors = Console(stderr=True, soft_wrap=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 DEBUG = {"on": False}
@@ -41,7 +43,7 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
         except (YibaoError, PersonKeyMissingError, ValidationError, FileNotFoundError) as error:
             if DEBUG["on"]:
                 raise
-            console.print(f"[red]error:[/red] {error}")
+            errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
             raise typer.Exit(2) from None
 
     return run

@@ -1,0 +1,45 @@
+"""The command line: validate, synth and demo, their summaries and their one-sentence errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from tests.test_io_messy import TEXT
+from yibao.cli import app
+
+runner = CliRunner()
+
+
+def test_validate_writes_accepted_and_rejects(tmp_path: Path) -> None:
+    source = tmp_path / "claims.csv"
+    source.write_text(TEXT, encoding="gb18030")
+    result = runner.invoke(app, ["validate", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "claims.csv" in result.output
+    assert pl.read_parquet(tmp_path / "out" / "claims.accepted.parquet").height == 1
+    assert pl.read_csv(tmp_path / "out" / "claims.rejects.csv").height == 9
+
+
+def test_errors_are_one_sentence(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "missing.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "missing.csv: no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_synth_then_validate(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["synth", "--scale", "2000", "--seed", "3", "--out", str(tmp_path / "case")])
+    assert result.exit_code == 0, result.output
+    inpatient = sorted((tmp_path / "case" / "claims").glob("inpatient-*.parquet"))
+    assert inpatient and sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in inpatient) == 2000
+    result = runner.invoke(app, ["validate", *map(str, inpatient), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+
+
+def test_demo(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)], terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert "1,100,000 of 1,100,000 claims accepted" in result.output
