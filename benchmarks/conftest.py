@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from yibao.defaults import DEMO_RULESET
-from yibao.synth import generate_case
+from yibao.synth import GenerationParams, generate_case
 
 DATA = Path(__file__).resolve().parent / ".data"
 SIZES = [int(float(s)) for s in os.environ.get("YIBAO_BENCH_SIZES", "1e6").split(",")]
@@ -25,7 +25,7 @@ def claim_files(n: int) -> tuple[Path, Path]:
     parquet, csv = DATA / f"inpatient-{n}.parquet", DATA / f"inpatient-{n}.csv"
     if not parquet.exists() or not csv.exists():
         case = DATA / f"case-{n}"
-        generate_case(case, n, seed=7, ruleset=DEMO_RULESET)
+        generate_case(case, n, seed=7, ruleset=DEMO_RULESET, params=GenerationParams(outpatient_per_stay=0))
         claims = pl.scan_parquet(case / "claims" / "inpatient-*.parquet")
         claims.sink_parquet(parquet)
         joined = [pl.col(c).list.join("|") for c in ("diagnoses", "procedures")]
