@@ -24,7 +24,7 @@ def claim_row() -> dict[str, object]:
     """A valid inpatient claim as the canonical fields of `Claim`."""
     return {
         "claim_id": "C0001",
-        "person_key": "p-0001",
+        "person_key": "0123456789abcdef0123",
         "institution_id": "H330781001",
         "visit_type": "inpatient",
         "admission_date": "2025-03-01",

@@ -29,7 +29,7 @@ BAD_VARIANTS: list[tuple[str, dict[str, object], str]] = [
     ("inpatient without discharge date", {"discharge_date": None}, "without a discharge date"),
     ("inpatient without discharge mode", {"discharge_mode": None}, "without a discharge mode"),
     ("negative cost", {"total_cost": "-1.00"}, "greater than or equal to 0"),
-    ("three decimals", {"total_cost": "18650.405"}, "decimal places"),
+    ("three decimals", {"total_cost": "18650.405"}, "more than 2 decimals"),
     ("components over total", {"self_pay_cost": "9999.00"}, "exceed the total cost"),
     ("own share over eligible", {"own_share": "20000.00"}, "own share exceeds"),
     ("age 0 without days", {"age": 0}, "age in days"),

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
 
+from yibao.errors import InputError
 from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
 from yibao.io.validate import BAD, FIELDS, checked_frame, reject_lines
 from yibao.models import Claim
@@ -72,8 +75,23 @@ def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int, **files: s
     )
 
 
+@contextmanager
+def _parsing(source: Path | str) -> Iterator[None]:
+    """A file that polars cannot parse becomes an InputError; polars' message quotes raw rows, so it is dropped."""
+    try:
+        yield
+    except pl.exceptions.ComputeError:
+        reason = "cannot be parsed (an unmatched quote, or a row with more fields than the header?) 文件格式错误"
+        raise InputError(source, reason) from None
+
+
 def load_raw(raw: RawClaims) -> Load:
     """Validate claims already opened, in memory."""
+    with _parsing(raw.source):
+        return _load_raw(raw)
+
+
+def _load_raw(raw: RawClaims) -> Load:
     checked, rules = checked_frame(raw, in_memory=True)
     checked = checked.cache()
     accepted, rejected, counts = pl.collect_all(
@@ -102,7 +120,7 @@ def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
         out / f"{Path(source).stem}{ACCEPTED_SUFFIX}",
         out / f"{Path(source).stem}{REJECTS_SUFFIX}",
     )
-    with tempfile.TemporaryDirectory(prefix="yibao-", dir=out) as workdir:
+    with _parsing(source), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private, not in `out`
         raw = open_claims(source, Path(workdir))
         checked, rules = checked_frame(raw, in_memory=False)
         rejected_rows = Path(workdir) / "rejected.parquet"

@@ -16,27 +16,20 @@ import polars as pl
 
 from yibao.codes import is_diagnosis_expr, is_procedure_expr, normalise_diagnosis_expr, normalise_procedure_expr
 from yibao.errors import InputError
-from yibao.identity import person_key_expr
+from yibao.identity import NATIONAL_ID_MALFORMED, is_national_id_expr, normalise_national_id_expr, person_key_expr
 from yibao.io.columns import CODE_PARTS
-from yibao.io.parse import DATE_FORMATS, parse, present, text, too_many_decimals
 from yibao.io.read import ROW, RawClaims
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
-from yibao.models.schema import MONEY_DTYPE, FieldSpec, field_specs
+from yibao.models.parse import parse, present, text, too_many_decimals, too_many_decimals_reason, unreadable
+from yibao.models.schema import FieldSpec, field_specs
+from yibao.models.types import PRINCIPAL_MISSING
 
 SPECS: tuple[FieldSpec, ...] = field_specs(Claim)
 FIELDS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
 LIST_FIELDS = frozenset(spec.name for spec in SPECS if spec.code is not None)
 PRINCIPAL_FIELDS = frozenset(principal for principal, _ in CODE_PARTS.values())
-PRINCIPAL_MISSING = "缺少主要诊断或主要手术操作 principal code missing while others are given"
 BAD = "__bad"
-
-_KIND_WORDS: dict[pl.DataType, str] = {
-    pl.Date(): f"无法识别的日期 not a date ({DATE_FORMATS})",
-    pl.Int64(): "不是整数 not a whole number",
-    MONEY_DTYPE: "不是金额 not an amount in 元 (e.g. 1234.56)",
-    pl.Boolean(): "不是是/否 not a yes/no value",
-}
 
 
 def raw(name: str) -> str:
@@ -53,13 +46,6 @@ class Rule:
     violated: pl.Expr
 
 
-def _unreadable(spec: FieldSpec) -> str:
-    if spec.enum is not None:
-        allowed = ", ".join(f"{m.value} {m.label}" for m in spec.enum)  # type: ignore[attr-defined]
-        return f"不是允许的值 not one of: {allowed}"
-    return _KIND_WORDS.get(spec.dtype, "无法识别的值 value not recognised")
-
-
 def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     value = pl.col(spec.name)
     given = value.list.len() > 0 if spec.code is not None else present(pl.col(raw(spec.name)), source)
@@ -67,12 +53,16 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     if spec.required:
         rules.append(Rule(spec.name, "缺少必填项 required value missing", ~given))
     if spec.code is None:
-        rules.append(Rule(spec.name, _unreadable(spec), given & value.is_null()))
+        rules.append(Rule(spec.name, unreadable(spec), given & value.is_null()))
     if spec.decimal_places is not None:
         excess = too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
         if excess is not None:
-            places = spec.decimal_places
-            rules.append(Rule(spec.name, f"超过{places}位小数 more than {places} decimals", excess))
+            rules.append(Rule(spec.name, too_many_decimals_reason(spec.decimal_places), excess))
+    if spec.max_digits is not None and spec.decimal_places is not None:
+        limit = 10 ** (spec.max_digits - spec.decimal_places)
+        rules.append(Rule(spec.name, f"金额过大 {limit:,} or more", value.abs() >= limit))
+    if spec.pattern is not None:
+        rules.append(Rule(spec.name, f"格式错误 does not match {spec.pattern}", ~value.str.contains(spec.pattern)))
     length = value.list.len() if spec.code is not None else value.str.len_chars()
     if spec.ge is not None:
         rules.append(Rule(spec.name, f"小于{spec.ge} below {spec.ge}", value < spec.ge))
@@ -93,6 +83,7 @@ def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
     """All rules of a claim for raw columns of these types; the duplicate-id rule last."""
     rules = [rule for spec in SPECS for rule in _field_rules(spec, schema[raw(spec.name)])]
     rules += [Rule(p, PRINCIPAL_MISSING, pl.col(_missing_principal(p))) for p in sorted(PRINCIPAL_FIELDS)]
+    rules.append(Rule("national_id", NATIONAL_ID_MALFORMED, pl.col(MALFORMED_ID)))
     rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
     duplicate = pl.col("claim_id").is_in(duplicate_ids.implode())
     rules.append(Rule("claim_id", "清单流水号重复 duplicate claim id", duplicate))
@@ -100,46 +91,72 @@ def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
 
 
 def _code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
+    """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns."""
     columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
+    principal, others = CODE_PARTS[name]
+    assembled = [c for c in (principal, others) if c in columns.single] + columns.numbered.get(others, [])
     if name in columns.single:
+        if assembled:
+            raise InputError(raw_claims.source, f"both {columns.single[name]!r} and {assembled[0]!r} give {name}")
         if isinstance(schema[name], pl.List):
             return pl.col(name).cast(pl.List(pl.String))
         return pl.col(name).cast(pl.String).str.split("|")
-    principal, others = CODE_PARTS[name]
+    no_codes = pl.lit([], dtype=pl.List(pl.String))
     parts = [pl.col(principal).cast(pl.String)] if principal in columns.single else []
     if others in columns.single:
-        parts.append(pl.col(others).cast(pl.String).str.split("|"))
+        parts.append(pl.col(others).cast(pl.String).str.split("|").fill_null(no_codes))
     parts += [pl.col(header).cast(pl.String) for header in columns.numbered.get(others, [])]
     return pl.concat_list(parts) if parts else None
 
 
+MALFORMED_ID = "__malformed_national_id"
+
+
+def _person_key(columns: dict[str, str]) -> dict[str, pl.Expr]:
+    """人员标识 as given, else the keyed hash of a well-formed 身份证号; and whether a given ID is malformed."""
+    given = text(pl.col("person_key")) if "person_key" in columns else pl.lit(None, dtype=pl.String)
+    if "national_id" not in columns:
+        return {raw("person_key"): given, MALFORMED_ID: pl.lit(False)}
+    national = normalise_national_id_expr(text(pl.col("national_id")))
+    well_formed = is_national_id_expr(national)
+    hashed = person_key_expr(pl.when(well_formed).then(national))
+    malformed = given.is_null() & national.is_not_null() & ~well_formed
+    return {raw("person_key"): pl.coalesce(given, hashed), MALFORMED_ID: malformed.fill_null(False)}
+
+
 def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
-    """One raw expression per model field, assembling code lists and hashing national IDs."""
-    present_columns = raw_claims.columns.single
-    exprs: dict[str, pl.Expr] = {}
+    """The raw value of every model field, by column name: code lists assembled, national IDs hashed."""
+    columns = raw_claims.columns.single
+    if "person_key" not in columns and "national_id" not in columns:
+        raise InputError(raw_claims.source, "required column missing (缺少必填列)", field="person_key")
+    exprs = _person_key(columns)
     for spec in SPECS:
         if spec.code is not None:
             codes = _code_list(raw_claims, spec.name)
-            exprs[spec.name] = pl.lit([], dtype=pl.List(pl.String)) if codes is None else codes
-        elif spec.name in present_columns:
-            exprs[spec.name] = pl.col(spec.name)
-        elif spec.name == "person_key" and "national_id" in present_columns:
-            exprs[spec.name] = person_key_expr(text(pl.col("national_id")))
+            exprs[raw(spec.name)] = pl.lit([], dtype=pl.List(pl.String)) if codes is None else codes
+        elif spec.name == "person_key":
+            continue
+        elif spec.name in columns:
+            exprs[raw(spec.name)] = pl.col(spec.name)
         elif spec.required:
             raise InputError(raw_claims.source, "required column missing (缺少必填列)", field=spec.name)
         else:
-            exprs[spec.name] = pl.lit(None, dtype=pl.String)
+            exprs[raw(spec.name)] = pl.lit(None, dtype=pl.String)
     return exprs
 
 
 def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
-    """Raw values per field (text trimmed, empty text as null), blank rows (every column empty) left out."""
-    blank = pl.all_horizontal(pl.all().exclude(ROW).is_null())
-    staged = raw_claims.frame.filter(~blank).select(
-        ROW, *(expr.alias(raw(name)) for name, expr in _raw_fields(raw_claims).items())
-    )
+    """Raw values per field (text trimmed, empty text as null), blank rows left out.
+
+    A row is blank when every field is empty after trimming: a blank line, a line of spaces or separators.
+    """
+    staged = raw_claims.frame.select(ROW, *(expr.alias(name) for name, expr in _raw_fields(raw_claims).items()))
     schema = staged.collect_schema()
-    return staged.with_columns(text(pl.col(name)) for name, dtype in schema.items() if dtype == pl.String)
+    staged = staged.with_columns(text(pl.col(name)) for name, dtype in schema.items() if dtype == pl.String)
+    empty = [
+        pl.col(raw(s.name)).list.max().fill_null("") == "" if s.code else pl.col(raw(s.name)).is_null() for s in SPECS
+    ]
+    return staged.filter(~pl.all_horizontal(empty))
 
 
 def _code_maps(staged: pl.LazyFrame) -> tuple[pl.Series, dict[str, pl.DataFrame]]:
@@ -212,7 +229,7 @@ def _display(name: str) -> pl.Expr:
     column = pl.col(raw(name))
     if name in LIST_FIELDS:
         return column.list.join("|")
-    if name in PRINCIPAL_FIELDS:
+    if name in PRINCIPAL_FIELDS or name == "national_id":  # a flag, or a personal ID never shown
         return pl.lit(None, dtype=pl.String)
     return column.cast(pl.String)
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from yibao.identity import person_key
+from yibao.identity import (
+    NATIONAL_ID_MALFORMED,
+    PERSON_KEY_PATTERN,
+    is_national_id,
+    normalise_national_id,
+    person_key,
+)
 from yibao.models.checks import violations
 from yibao.models.enums import DischargeMode, Referral, Sex, VisitType
-from yibao.models.schema import to_frame
+from yibao.models.parse import parse_texts
+from yibao.models.schema import field_specs, to_frame
 from yibao.models.types import DiagnosisList, Money, ProcedureList
 
 RAW_IDENTITY_FIELDS = ("national_id", "patient_name")
@@ -23,7 +31,7 @@ class Claim(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     claim_id: str = Field(min_length=1, max_length=64, description="清单流水号 claim id, unique in a file")
-    person_key: str = Field(min_length=1, max_length=64, description="人员标识 keyed hash of the national ID")
+    person_key: str = Field(pattern=PERSON_KEY_PATTERN, description="人员标识: keyed hash of the national ID")
     institution_id: str = Field(min_length=1, max_length=32, description="定点医疗机构代码 institution code")
     visit_type: VisitType = Field(description="就诊类型 住院/门诊")
     admission_date: date = Field(description="入院日期 (门诊: 就诊日期)")
@@ -47,15 +55,22 @@ class Claim(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _pseudonymise(cls, data: Any) -> Any:
-        """Replace a raw national ID by its keyed hash and drop the name, before anything else sees them."""
-        if isinstance(data, dict) and any(f in data for f in RAW_IDENTITY_FIELDS):
-            data = dict(data)
-            national_id = data.pop("national_id", None)
-            data.pop("patient_name", None)
-            if national_id and not data.get("person_key"):
-                data["person_key"] = person_key(str(national_id))
-        return data
+    def _from_input(cls, data: Any) -> Any:
+        """Hash a raw national ID and drop the name before anything else sees them; parse text values with the
+        bulk path's parsers, so that both paths read the same text the same way."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        national_id = normalise_national_id(str(data.pop("national_id", "") or ""))
+        data.pop("patient_name", None)
+        if national_id and not data.get("person_key"):
+            if not is_national_id(national_id):
+                raise ValueError(NATIONAL_ID_MALFORMED)
+            data["person_key"] = person_key(national_id)
+        texts = {k: v for k, v in data.items() if k in _PARSED and isinstance(v, str)}
+        for name in texts:
+            del data[name]
+        return {**data, **parse_texts(texts, _PARSED)}
 
     @model_validator(mode="after")
     def _consistent(self) -> Claim:
@@ -68,3 +83,7 @@ class Claim(BaseModel):
     def principal_diagnosis(self) -> str:
         """主要诊断."""
         return self.diagnoses[0]
+
+
+_PARSED = {spec.name: spec for spec in field_specs(Claim) if spec.dtype != pl.String() and spec.code is None}
+"""Fields whose text input goes through the shared parsers (everything but plain text and code lists)."""

@@ -35,6 +35,8 @@ class FieldSpec:
     min_len: int | None = None
     max_len: int | None = None
     decimal_places: int | None = None
+    max_digits: int | None = None
+    pattern: str | None = None
     enum: type[Enum] | None = None
     code: CodeKind | None = None
 
@@ -90,8 +92,10 @@ def _spec(name: str, info: FieldInfo) -> FieldSpec:
             bounds["min_len"] = meta.min_length
         elif isinstance(meta, annotated_types.MaxLen):
             bounds["max_len"] = meta.max_length
-        elif getattr(meta, "decimal_places", None) is not None:
-            bounds["decimal_places"] = meta.decimal_places
+        else:
+            for key in ("decimal_places", "max_digits", "pattern"):
+                if getattr(meta, key, None) is not None:
+                    bounds[key] = getattr(meta, key)
     default = None if info.is_required() else info.get_default(call_default_factory=True)
     if isinstance(default, Enum):
         default = default.value

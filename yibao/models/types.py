@@ -10,6 +10,8 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from yibao import codes
 
+PRINCIPAL_MISSING = "缺少主要诊断或主要手术操作 principal code missing while others are given"
+
 
 @dataclass(frozen=True)
 class CodeKind:
@@ -40,7 +42,7 @@ def _split_codes(value: object) -> object:
     stripped = [part.strip() if isinstance(part, str) else part for part in parts]
     kept = [part for part in stripped if part]
     if kept and not stripped[0]:
-        raise ValueError("缺少主要诊断或主要手术操作 principal code missing while others are given")
+        raise ValueError(PRINCIPAL_MISSING)
     return kept
 
 
