@@ -81,10 +81,15 @@ def test_messy_csv(tmp_path: Path, encode) -> None:
 def test_person_ids_and_names_never_reach_outputs(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(TEXT, encoding="utf-8")
-    validate_file(path, tmp_path / "out")
-    written = b"".join(p.read_bytes() for p in (tmp_path / "out").iterdir())
-    for secret in ("330781199001011234", "330781199001011238", "张三", "钱七"):
-        assert secret.encode() not in written
+    summary = validate_file(path, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["claims.accepted.parquet", "claims.rejects.csv"]
+    accepted = pl.read_parquet(summary.accepted_file)
+    lists = accepted.with_columns(pl.col("diagnoses", "procedures").list.join("|"))
+    text = Path(summary.rejects_file).read_text(encoding="utf-8") + lists.write_csv()
+    secrets = [f"33078119900101123{i}" for i in range(4, 9)] + ["张三", "李四", "王五", "赵六", "钱七"]
+    assert accepted.height == 1 and "A4" in text
+    for secret in secrets:
+        assert secret not in text
 
 
 def test_good_row_values(tmp_path: Path) -> None:
@@ -159,3 +164,74 @@ def test_unknown_file_type(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(InputError, match="unknown file type"):
         load_claims(path)
+
+
+SPLIT_HEADER = "清单流水号,人员标识,定点医疗机构代码,就诊类型,入院时间,出院时间,实际住院天数,性别,年龄,离院方式,主要诊断代码,其他诊断代码,主要手术及操作代码,其他手术及操作代码,医疗费总额,甲类费用,乙类费用,个人自费,个人自付,参保地"  # noqa: E501
+KEY = "0123456789abcdef0123"
+
+
+def test_principal_codes_kept_when_other_columns_are_empty(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    rows = [
+        f"B1,{KEY},H001,住院,2025-01-03,2025-01-08,5,1,61,1,I63.900,,51.2300,,9800,6000,3000,500,1800,330781",
+        f"B2,{KEY},H001,住院,2025-01-03,2025-01-08,5,1,61,1,I63.900,I10.x05|E11.900,51.2300,96.0800x005,9800,6000,3000,500,1800,330781",
+        f"B3,{KEY},H001,住院,2025-01-03,2025-01-08,5,1,61,1,,I10.x05,,,9800,6000,3000,500,1800,330781",
+    ]
+    path.write_text("\n".join([SPLIT_HEADER, *rows]) + "\n", encoding="utf-8")
+    load = load_claims(path)
+    codes = {r["claim_id"]: (r["diagnoses"], r["procedures"]) for r in load.accepted.iter_rows(named=True)}
+    assert codes == {
+        "B1": (["I63.900"], ["51.2300"]),
+        "B2": (["I63.900", "I10.x05", "E11.900"], ["51.2300", "96.0800x005"]),
+    }
+    assert load.rejects.select("row", "field").rows() == [(4, "principal_diagnosis")]
+
+
+def test_list_and_split_code_columns_together_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(SPLIT_HEADER.replace("其他诊断代码", "诊断编码") + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="give diagnoses"):
+        load_claims(path)
+
+
+def test_whitespace_lines_are_blank(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT.replace("\n\n", "\n  \n ,, ,\n"), encoding="utf-8")
+    s = load_claims(path).summary
+    assert (s.read, s.blank_rows) == (5, 2)
+
+
+@pytest.mark.parametrize(
+    ("national_id", "accepted"),
+    [("330781199001011234", True), ("33078119900101123x", True), ("无", False), ("3.30781199001012e+17", False)],
+)
+def test_national_id_form(tmp_path: Path, national_id: str, accepted: bool) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT.replace("330781199001011238", national_id), encoding="utf-8")
+    load = load_claims(path)
+    assert ("A4" in load.accepted["claim_id"].to_list()) is accepted
+    leaked = load.rejects.filter(pl.col("field") == "national_id")
+    assert leaked["value"].null_count() == leaked.height  # the ID itself is never shown
+
+
+def test_raw_ids_in_the_person_key_column_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT.replace("身份证号", "人员标识"), encoding="utf-8")
+    load = load_claims(path)
+    assert load.summary.accepted == 0
+    assert set(load.rejects.filter(pl.col("field") == "person_key")["row"]) == {2, 3, 5, 6, 7}
+
+
+@pytest.mark.parametrize("damage", [(",张三,", ',"张三,'), (",张三,", ",张,三,")], ids=["open-quote", "extra-field"])
+def test_unparseable_csv_is_one_sentence_without_personal_data(tmp_path: Path, damage: tuple[str, str]) -> None:
+    from typer.testing import CliRunner
+
+    from yibao.cli import app
+
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT.replace(*damage), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "cannot be parsed" in result.output and "Traceback" not in result.output
+    for secret in ("330781199001011234", "330781199001011235", "张", "李四"):
+        assert secret not in result.output

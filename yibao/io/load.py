@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from yibao.errors import InputError
 from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
-from yibao.io.validate import BAD, FIELDS, checked_frame, reject_lines
+from yibao.io.validate import BAD, FIELDS, Checked, checked_frame, reject_lines
 from yibao.models import Claim
 from yibao.models.schema import polars_schema
 
@@ -56,13 +56,15 @@ def _accepted(checked: pl.LazyFrame) -> pl.LazyFrame:
     return checked.filter(~pl.col(BAD)).select(FIELDS).cast(dict(polars_schema(Claim)))
 
 
-def _counts(checked: pl.LazyFrame, raw: RawClaims) -> pl.LazyFrame:
-    total = raw.frame.select(pl.len().alias("total"))
-    return checked.select(pl.len().alias("read"), pl.col(BAD).sum().alias("rejected")).join(total, how="cross")
+def _counts(checked: Checked) -> pl.LazyFrame:
+    rejected = checked.frame.select(pl.len().alias("read"), pl.col(BAD).sum().alias("rejected"))
+    return rejected.join(checked.counts, how="cross")
 
 
 def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int, **files: str) -> LoadSummary:
-    read, rejected, total = counts.row(0)
+    read, rejected, total, blank = counts.row(0)
+    if total - blank != read:
+        raise AssertionError(f"{raw.source}: {total} rows, {blank} blank, but {read} read")
     return LoadSummary(
         **files,
         source=str(raw.source),
@@ -92,10 +94,11 @@ def load_raw(raw: RawClaims) -> Load:
 
 
 def _load_raw(raw: RawClaims) -> Load:
-    checked, rules = checked_frame(raw, in_memory=True)
-    checked = checked.cache()
+    checked = checked_frame(raw, in_memory=True)
+    frame = checked.frame.cache()
+    rejects = reject_lines(frame.filter(pl.col(BAD)), checked.rules, str(raw.source))
     accepted, rejected, counts = pl.collect_all(
-        [_accepted(checked), reject_lines(checked.filter(pl.col(BAD)), rules, str(raw.source)), _counts(checked, raw)]
+        [_accepted(frame), rejects, _counts(checked)],
     )
     summary = _summary(raw, counts, rejected.height)
     if summary.accepted != accepted.height:
@@ -122,17 +125,17 @@ def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
     )
     with _parsing(source), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private, not in `out`
         raw = open_claims(source, Path(workdir))
-        checked, rules = checked_frame(raw, in_memory=False)
+        checked = checked_frame(raw, in_memory=False)
         rejected_rows = Path(workdir) / "rejected.parquet"
         _, _, counts = pl.collect_all(
             [
-                _accepted(checked).sink_parquet(accepted_file, lazy=True),
-                checked.filter(pl.col(BAD)).sink_parquet(rejected_rows, lazy=True),
-                _counts(checked, raw),
+                _accepted(checked.frame).sink_parquet(accepted_file, lazy=True),
+                checked.frame.filter(pl.col(BAD)).sink_parquet(rejected_rows, lazy=True),
+                _counts(checked),
             ],
             engine="streaming",
         )
-        lines = reject_lines(pl.scan_parquet(rejected_rows), rules, str(raw.source))
+        lines = reject_lines(pl.scan_parquet(rejected_rows), checked.rules, str(raw.source))
         lines.sink_csv(rejects_file)
         reject_count = pl.scan_csv(rejects_file).select(pl.len()).collect().item()
     summary = _summary(raw, counts, reject_count, accepted_file=str(accepted_file), rejects_file=str(rejects_file))

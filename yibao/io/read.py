@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +27,9 @@ class RawClaims:
     source: Path
     frame: pl.LazyFrame
     columns: ColumnMap
+    optimizations: pl.QueryOptFlags = field(default_factory=pl.QueryOptFlags)
+    """Query flags for every collect. A CSV file is read whole-width: with columns projected away, polars
+    would not notice a row with an extra field (a comma in a name) and later fields would shift silently."""
 
 
 def _scan(path: Path, workdir: Path) -> pl.LazyFrame:
@@ -51,7 +54,10 @@ def open_claims(path: Path | str, workdir: Path) -> RawClaims:
     except pl.exceptions.PolarsError as error:
         raise InputError(path, f"cannot be read: {error}") from error
     first_row = 1 if path.suffix.lower() in PARQUET_SUFFIXES else 2
-    return raw_claims(frame, path, first_row)
+    opened = raw_claims(frame, path, first_row)
+    if path.suffix.lower() in CSV_SUFFIXES:
+        opened.optimizations = pl.QueryOptFlags(projection_pushdown=False)
+    return opened
 
 
 def raw_claims(frame: pl.LazyFrame | pl.DataFrame, source: Path | str, first_row: int = 1) -> RawClaims:

@@ -30,6 +30,7 @@ FIELDS: tuple[str, ...] = tuple(spec.name for spec in SPECS)
 LIST_FIELDS = frozenset(spec.name for spec in SPECS if spec.code is not None)
 PRINCIPAL_FIELDS = frozenset(principal for principal, _ in CODE_PARTS.values())
 BAD = "__bad"
+BLANK = "__blank"
 
 
 def raw(name: str) -> str:
@@ -146,25 +147,37 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
 
 
 def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
-    """Raw values per field (text trimmed, empty text as null), blank rows left out.
+    """Raw values per field (text trimmed, empty text as null), and whether the row is blank.
 
     A row is blank when every field is empty after trimming: a blank line, a line of spaces or separators.
     """
-    staged = raw_claims.frame.select(ROW, *(expr.alias(name) for name, expr in _raw_fields(raw_claims).items()))
+    codes_empty = pl.all_horizontal(_codes_empty(raw_claims, name) for name in LIST_FIELDS).alias(BLANK)
+    fields = (expr.alias(name) for name, expr in _raw_fields(raw_claims).items())
+    staged = raw_claims.frame.select(ROW, *fields, codes_empty)
     schema = staged.collect_schema()
     staged = staged.with_columns(text(pl.col(name)) for name, dtype in schema.items() if dtype == pl.String)
-    empty = [
-        pl.col(raw(s.name)).list.max().fill_null("") == "" if s.code else pl.col(raw(s.name)).is_null() for s in SPECS
-    ]
-    return staged.filter(~pl.all_horizontal(empty))
+    scalars_empty = [pl.col(raw(s.name)).is_null() for s in SPECS if s.code is None]
+    return staged.with_columns(pl.all_horizontal(pl.col(BLANK), *scalars_empty).alias(BLANK))
 
 
-def _code_maps(staged: pl.LazyFrame) -> tuple[pl.Series, dict[str, pl.DataFrame]]:
+def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
+    """Whether every column a code list comes from is empty (cheaper than looking inside the assembled list)."""
+    columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
+    if name in columns.single:
+        if isinstance(schema[name], pl.List):
+            return pl.col(name).list.len().fill_null(0) == 0
+        return text(pl.col(name)).is_null()
+    principal, others = CODE_PARTS[name]
+    sources = [c for c in (principal, others) if c in columns.single] + columns.numbered.get(others, [])
+    return pl.all_horizontal([text(pl.col(c)).is_null() for c in sources]) if sources else pl.lit(True)
+
+
+def _code_maps(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> tuple[pl.Series, dict[str, pl.DataFrame]]:
     """The pre-pass: duplicate claim ids, and each code list's distinct raw codes with their normal form."""
     duplicates = staged.select(pl.col(raw("claim_id")).alias("claim_id")).group_by("claim_id").len()
     duplicates = duplicates.filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null()).select("claim_id")
     distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in LIST_FIELDS]
-    found = pl.collect_all([duplicates, *distinct])
+    found = pl.collect_all([duplicates, *distinct], optimizations=optimizations)
     maps: dict[str, pl.DataFrame] = {}
     for name, codes in zip(LIST_FIELDS, found[1:], strict=True):
         system = next(s.code for s in SPECS if s.name == name)
@@ -174,26 +187,19 @@ def _code_maps(staged: pl.LazyFrame) -> tuple[pl.Series, dict[str, pl.DataFrame]
     return found[0]["claim_id"], maps
 
 
-def _mapped(name: str) -> str:
-    return f"__mapped_{name}"
-
-
 def _missing_principal(principal: str) -> str:
     return f"__missing_{principal}"
 
 
-def _map_codes(name: str, mapping: pl.DataFrame) -> pl.Expr:
-    """Each raw part to its normal form, or null where it is blank."""
-    normal = pl.element().replace_strict(mapping["raw"], mapping["normal"], default=None)
-    return pl.col(raw(name)).list.eval(normal).alias(_mapped(name))
-
-
-def _code_fields(name: str) -> list[pl.Expr]:
-    """The code list without blank parts, and whether its principal (first) part is blank while others are not."""
-    mapped = pl.col(_mapped(name))
-    codes = pl.coalesce(mapped.list.drop_nulls(), pl.lit([], dtype=pl.List(pl.String)))
-    principal_missing = mapped.list.first().is_null() & (codes.list.len() > 0)
-    return [codes.alias(name), principal_missing.fill_null(False).alias(_missing_principal(CODE_PARTS[name][0]))]
+def _code_fields(name: str, mapping: pl.DataFrame) -> list[pl.Expr]:
+    """The code list in normal form without blank parts, and whether its principal (first) part is blank while
+    others are not. Each part is looked up in the pre-pass map of distinct codes (blank parts map to null)."""
+    to_normal = {"old": mapping["raw"], "new": mapping["normal"], "default": None}
+    codes = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls())
+    codes = codes.fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    principal = pl.col(raw(name)).list.first().replace_strict(**to_normal)
+    principal_missing = principal.is_null() & (codes.list.len() > 0)
+    return [codes.alias(name), principal_missing.alias(_missing_principal(CODE_PARTS[name][0]))]
 
 
 def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
@@ -204,25 +210,43 @@ def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     return pl.when(present(pl.col(raw(spec.name)), source)).then(value).otherwise(pl.lit(spec.default, spec.dtype))
 
 
-def checked_frame(raw_claims: RawClaims, in_memory: bool) -> tuple[pl.LazyFrame, list[Rule]]:
-    """Parsed fields, their raw values, one flag per rule, and the row's bad flag.
+@dataclass(frozen=True)
+class Checked:
+    """The validation plan of one file."""
+
+    frame: pl.LazyFrame
+    """The non-blank rows: parsed fields, raw values, one flag per rule and the row's bad flag."""
+    rules: list[Rule]
+    counts: pl.LazyFrame
+    """One row: `total` rows in the file and how many of them are `blank`."""
+
+
+def checked_frame(raw_claims: RawClaims, in_memory: bool) -> Checked:
+    """Plan the validation of a file.
 
     In memory, the staged raw values are collected once for the pre-pass and the main pass; streaming, the
     file is read twice instead (spilling the staged values to disk measured slower than reading again).
     """
-    staged = _staged(raw_claims)
+    all_rows = _staged(raw_claims)
     if in_memory:
-        staged = staged.collect().lazy()
+        all_rows = all_rows.collect(optimizations=raw_claims.optimizations).lazy()
+    counts = all_rows.select(pl.len().alias("total"), pl.col(BLANK).sum().alias("blank"))
+    staged = all_rows.filter(~pl.col(BLANK)).drop(BLANK)
     schema = staged.collect_schema()
-    duplicate_ids, code_maps = _code_maps(staged)
-    parsed = staged.with_columns(_map_codes(name, code_maps[name]) for name in LIST_FIELDS).with_columns(
+    # The first pass over the file uses the file's query flags (a CSV read whole-width finds ragged rows); once
+    # it has passed, the later passes may project columns as usual.
+    first_pass = pl.QueryOptFlags() if in_memory else raw_claims.optimizations
+    duplicate_ids, code_maps = _code_maps(staged, first_pass)
+    parsed = staged.with_columns(
         *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
-        *(expr for name in LIST_FIELDS for expr in _code_fields(name)),
+        *(expr for name in LIST_FIELDS for expr in _code_fields(name, code_maps[name])),
     )
     rules = claim_rules(schema, duplicate_ids)
     flags = [rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules)]
-    flagged = parsed.with_columns(flags)
-    return flagged.with_columns(pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD)), rules
+    flagged = parsed.with_columns(flags).with_columns(
+        pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD)
+    )
+    return Checked(frame=flagged, rules=rules, counts=counts)
 
 
 def _display(name: str) -> pl.Expr:
