@@ -43,3 +43,12 @@ def test_demo(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path)], terminal_width=160)
     assert result.exit_code == 0, result.output
     assert "1,100,000 of 1,100,000 claims accepted" in result.output
+
+
+def test_inputs_with_the_same_name_are_refused(tmp_path: Path) -> None:
+    for month in ("m1", "m2"):
+        (tmp_path / month).mkdir()
+        (tmp_path / month / "claims.csv").write_text(TEXT, encoding="utf-8")
+    files = [str(tmp_path / m / "claims.csv") for m in ("m1", "m2")]
+    result = runner.invoke(app, ["validate", *files, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "share this name" in result.output

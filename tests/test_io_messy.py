@@ -235,3 +235,37 @@ def test_unparseable_csv_is_one_sentence_without_personal_data(tmp_path: Path, d
     assert "cannot be parsed" in result.output and "Traceback" not in result.output
     for secret in ("330781199001011234", "330781199001011235", "张", "李四"):
         assert secret not in result.output
+
+
+def test_excel_with_typed_cells(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    path = tmp_path / "claims.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet, day = book.add_worksheet(), book.add_format({"num_format": "yyyy-mm-dd"})
+    header = SPLIT_HEADER.split(",")
+    values = [
+        "E1", KEY, "H001", "住院", datetime(2025, 1, 3), datetime(2025, 1, 8), 5, 1, 61, 1,
+        "I63.900", "I10.x05", "51.2300", None, 9800.5, 6000, 3000, 500, 1800, "330781",
+    ]  # fmt: skip
+    sheet.write_row(0, 0, header)
+    for column, value in enumerate(values):
+        if isinstance(value, datetime):
+            sheet.write_datetime(1, column, value, day)
+        elif value is not None:
+            sheet.write(1, column, value)
+    book.close()
+    load = load_claims(path)
+    assert load.summary.accepted == 1, load.rejects
+    row = load.accepted.row(0, named=True)
+    assert (row["admission_date"].isoformat(), str(row["total_cost"]), row["los_days"]) == ("2025-01-03", "9800.50", 5)
+
+
+def test_excel_with_several_sheets_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "claims.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("一月").write_row(0, 0, HEADER.split(","))
+    book.add_worksheet("二月").write_row(0, 0, HEADER.split(","))
+    book.close()
+    with pytest.raises(InputError, match="has 2 sheets"):
+        load_claims(path)

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from yibao.defaults import DEMO_RULESET
-from yibao.errors import YibaoError
+from yibao.errors import InputError, YibaoError
 from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.synth import CaseSummary, generate_case
@@ -67,6 +67,10 @@ def validate(
     out: Annotated[Path, typer.Option(help="Folder for <name>.accepted.parquet and <name>.rejects.csv.")] = Path("out"),
 ) -> None:
     """校验 Validate claim files: accepted rows to Parquet, rejects (row, field, reason) to CSV."""
+    names = [path.stem for path in files]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(files[names.index(repeated[0])], "two input files share this name; their outputs would clash")
     summaries = [validate_file(path, out) for path in files]
     console.print(_summary_table(summaries))
     for s in summaries:

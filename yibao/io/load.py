@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 from yibao.errors import InputError
 from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
-from yibao.io.validate import BAD, FIELDS, Checked, checked_frame, reject_lines
+from yibao.io.rejects import reject_lines
+from yibao.io.validate import BAD, FIELDS, Checked, checked_frame
 from yibao.models import Claim
 from yibao.models.schema import polars_schema
 

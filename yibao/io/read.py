@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fastexcel
 import polars as pl
 
 from yibao.errors import InputError
@@ -12,8 +13,9 @@ from yibao.io.columns import ColumnMap, map_columns
 from yibao.io.encoding import as_utf8
 
 ROW = "row"
-"""Source row number: the line in a CSV file or the row in a spreadsheet (the header is row 1, so data start at
-2); in a Parquet file, the record's position counting from 1."""
+"""Source row number: the row in a spreadsheet, or the record in a CSV file counted like lines (the header is
+row 1, so data start at 2; this is the line number unless a quoted field spans lines); in a Parquet file, the
+record's position counting from 1."""
 
 CSV_SUFFIXES = {".csv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -39,6 +41,9 @@ def _scan(path: Path, workdir: Path) -> pl.LazyFrame:
     if suffix in PARQUET_SUFFIXES:
         return pl.scan_parquet(path)
     if suffix in EXCEL_SUFFIXES:
+        sheets = fastexcel.read_excel(path).sheet_names
+        if len(sheets) != 1:
+            raise InputError(path, f"has {len(sheets)} sheets ({', '.join(sheets)}): save one sheet per file")
         frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False, raise_if_empty=False)
         return frame.lazy()
     raise InputError(path, f"unknown file type {suffix!r}: expected CSV, Parquet or Excel (.xlsx)")

@@ -247,33 +247,3 @@ def checked_frame(raw_claims: RawClaims, in_memory: bool) -> Checked:
         pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD)
     )
     return Checked(frame=flagged, rules=rules, counts=counts)
-
-
-def _display(name: str) -> pl.Expr:
-    column = pl.col(raw(name))
-    if name in LIST_FIELDS:
-        return column.list.join("|")
-    if name in PRINCIPAL_FIELDS or name == "national_id":  # a flag, or a personal ID never shown
-        return pl.lit(None, dtype=pl.String)
-    return column.cast(pl.String)
-
-
-def reject_lines(rejected: pl.LazyFrame, rules: list[Rule], source: str) -> pl.LazyFrame:
-    """Rejected rows as one line per broken rule: source, row, claim_id, field, value, reason."""
-    lines = [
-        pl.when(pl.col(f"__rule{i}")).then(
-            pl.struct(field=pl.lit(rule.field), value=_display(rule.field), reason=pl.lit(rule.reason))
-        )
-        for i, rule in enumerate(rules)
-    ]
-    return (
-        rejected.select(
-            ROW,
-            pl.col(raw("claim_id")).cast(pl.String).alias("claim_id"),
-            pl.concat_list(lines).list.drop_nulls().alias("line"),
-        )
-        .explode("line")
-        .unnest("line")
-        .select(pl.lit(source).alias("source"), ROW, "claim_id", "field", "value", "reason")
-        .sort(ROW, maintain_order=True)
-    )

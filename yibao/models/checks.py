@@ -25,7 +25,11 @@ class Check:
 _c = pl.col
 _inpatient = _c("visit_type") == VisitType.INPATIENT.value
 _stay_days = (_c("discharge_date") - _c("admission_date")).dt.total_days()
-_newborn = (_c("age") == 0) & (_c("age_days") <= 28)
+NEWBORN_MAX_AGE_DAYS = 28
+"""新生儿: up to 28 days old (医保结算清单 and CHS-DRG both use this age)."""
+INFANT_MAX_AGE_DAYS = 365
+"""年龄(天) is given for patients under one year."""
+_newborn = (_c("age") == 0) & (_c("age_days") <= NEWBORN_MAX_AGE_DAYS)
 
 CLAIM_CHECKS: tuple[Check, ...] = (
     Check("discharge_date", "出院日期早于入院日期 discharge date before admission date", _stay_days < 0),
@@ -49,7 +53,7 @@ CLAIM_CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "birth_weight_g",
-        "新生儿(≤28天)须填写出生体重 newborns (≤ 28 days) need a birth weight",
+        f"新生儿(≤{NEWBORN_MAX_AGE_DAYS}天)须填写出生体重 newborns (≤ {NEWBORN_MAX_AGE_DAYS} days) need a birth weight",
         _newborn & _c("birth_weight_g").is_null(),
     ),
     Check(

@@ -15,7 +15,7 @@ from yibao.identity import (
     normalise_national_id,
     person_key,
 )
-from yibao.models.checks import violations
+from yibao.models.checks import INFANT_MAX_AGE_DAYS, violations
 from yibao.models.enums import DischargeMode, Referral, Sex, VisitType
 from yibao.models.parse import parse_texts
 from yibao.models.schema import field_specs, to_frame
@@ -39,7 +39,7 @@ class Claim(BaseModel):
     los_days: int = Field(0, ge=0, le=3660, description="实际住院天数 (入出院同日计1天); 0 for outpatient visits")
     sex: Sex = Field(description="性别 1 男 2 女")
     age: int = Field(ge=0, le=150, description="年龄 (岁)")
-    age_days: int | None = Field(None, ge=0, le=365, description="年龄(天), for patients under one year")
+    age_days: int | None = Field(None, ge=0, le=INFANT_MAX_AGE_DAYS, description="年龄(天), under one year")
     birth_weight_g: int | None = Field(None, ge=0, le=10000, description="新生儿出生体重 (克)")
     discharge_mode: DischargeMode | None = Field(None, description="离院方式; required for inpatient stays")
     diagnoses: DiagnosisList = Field(min_length=1, description="诊断编码, principal (主要诊断) first")

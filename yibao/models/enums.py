@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum, StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
 
@@ -106,8 +106,3 @@ class Level(_Labelled, StrEnum):
 
 
 Level._aliases = {"乡镇卫生院": "township", "社区卫生服务中心": "township", "村": "village"}
-
-
-def enum_values(kind: type[Enum]) -> list[Any]:
-    """The canonical values of an enum, in declaration order."""
-    return [member.value for member in kind]

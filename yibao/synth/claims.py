@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from yibao.models import Claim, Level, Referral, VisitType
+from yibao.models.checks import INFANT_MAX_AGE_DAYS, NEWBORN_MAX_AGE_DAYS
 from yibao.models.schema import polars_schema
 from yibao.synth.casemix import CaseMix
 from yibao.synth.codes import RulesetCodes
@@ -24,12 +25,8 @@ from yibao.synth.residents import Population
 from yibao.synth.sampling import choice
 
 CLAIM_SCHEMA = polars_schema(Claim)
-INFANT_DAYS = (29, 365)
+INFANT_DAYS = (NEWBORN_MAX_AGE_DAYS + 1, INFANT_MAX_AGE_DAYS)
 """Age in days of an infant (age 0, past the newborn period)."""
-MIN_STAY_COST = 100.0
-"""Floor of a stay's total cost (元)."""
-MIN_VISIT_COST = 1.0
-"""Floor of a visit's total cost (元)."""
 MAX_EXTRA_PROCEDURES = 3
 REFERRALS = pl.Series([Referral.NONE.value, Referral.UP.value, Referral.DOWN.value])
 
@@ -161,7 +158,7 @@ def inpatient_chunk(ctx: ClaimContext, rng: np.random.Generator, first: int, n: 
 
     expected = mix.cost_median[adrg] * ctx.by_level(p.level_cost_factors)[level]
     expected *= (los / mix.los_median[adrg]) ** p.cost_los_elasticity
-    total = to_fen(expected * rng.lognormal(0.0, p.stay_cost_sigma, n), MIN_STAY_COST)
+    total = to_fen(expected * rng.lognormal(0.0, p.stay_cost_sigma, n), p.min_stay_cost)
     ratio = np.where(away, p.out_of_county_fund_ratio, ctx.by_level(p.fund_ratio)[level])
     return _frame(
         ctx,
@@ -198,7 +195,7 @@ def outpatient_chunk(ctx: ClaimContext, rng: np.random.Generator, first: int, n:
     diagnoses = codes.draw_diagnoses(rng, adrg, n_secondary, p.complication_share)
     procedures = codes.draw_procedures(rng, adrg, (rng.random(n) < p.outpatient_procedure_share).astype(np.int64))
     expected = p.outpatient_cost_median * ctx.by_level(p.level_cost_factors)[level]
-    total = to_fen(expected * rng.lognormal(0.0, p.outpatient_cost_sigma, n), MIN_VISIT_COST)
+    total = to_fen(expected * rng.lognormal(0.0, p.outpatient_cost_sigma, n), p.min_visit_cost)
     return _frame(
         ctx,
         "MZ",

@@ -16,11 +16,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from yibao.models.checks import NEWBORN_MAX_AGE_DAYS
 from yibao.synth.params import GenerationParams
 from yibao.synth.sampling import Pools
 
-NEWBORN_DAYS = 28
-"""新生儿: up to 28 days old."""
 DIAGNOSIS_PREDICATES = frozenset({"pdx_in_list", "any_dx_in_list"})
 PROCEDURE_PREDICATES = frozenset({"pproc_in_list", "any_proc_in_list", "proc_tag_combo", "pproc_is_or"})
 PRINCIPAL_FIRST = {"pproc_in_list": 0, "pproc_is_or": 0}
@@ -175,7 +174,9 @@ class RulesetCodes:
             columns["sex"].append(sex_of[mdc])
             columns["age_low"].append(ages[0] if ages else -1)
             columns["age_high"].append(ages[1] if ages else -1)
-            columns["newborn_days"].append(min(args.get("age_days_max", NEWBORN_DAYS), NEWBORN_DAYS) if newborn else -1)
+            columns["newborn_days"].append(
+                min(args.get("age_days_max", NEWBORN_MAX_AGE_DAYS), NEWBORN_MAX_AGE_DAYS) if newborn else -1
+            )
             columns["weight_low"].append(args.get("birth_weight_at_least", 0))
             columns["weight_high"].append(args.get("birth_weight_below", 0))
             columns["slot_start"].append(len(px.groups))

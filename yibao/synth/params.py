@@ -168,6 +168,11 @@ class GenerationParams:
     outpatient_cost_median: float = 150.0
     """Median cost (元) of an outpatient visit at a secondary hospital."""
     outpatient_cost_sigma: float = 0.8
+    """Log-scale spread of an outpatient visit's cost."""
+    min_stay_cost: float = 100.0
+    """Floor of a stay's total cost (元)."""
+    min_visit_cost: float = 1.0
+    """Floor of a visit's total cost (元)."""
     self_pay_share: tuple[float, float] = (2.0, 14.0)
     """Beta(a, b) of the self-paid share (自费) of the total cost."""
     class_a_share: tuple[float, float] = (6.0, 3.0)
