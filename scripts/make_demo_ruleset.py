@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+from yibao.rules.tables import TABLE_COLUMNS
+
 # ADRGs kept per MDC, in the MDC's evaluation order. Each MDC keeps a surgical ADRG (procedure list) where
 # it has one and a medical ADRG (principal-diagnosis list). MDCA keeps transplants (AC1 also uses an `ss1`
 # list) and the ventilation/ECMO ADRG; MDCP keeps the newborn surgery, all four birth-weight ADRGs, the
@@ -58,22 +60,7 @@ N_PER_TAG = 4  # per tag of a `proc_tag_combo` list
 N_MDC_EXTRA = 5  # MDC principal diagnoses that no kept ADRG lists
 N_PER_TRAUMA_REGION = 3  # MDCZ codes per body region
 
-FILES: dict[str, list[str]] = {
-    "mdc.csv": ["mdc", "order"],
-    "mdc_conditions.csv": ["mdc", "seq", "predicate", "list", "arg"],
-    "mdc_diagnoses.csv": ["mdc", "code", "trauma_region"],
-    "adrg.csv": ["adrg", "mdc", "order"],
-    "adrg_conditions.csv": ["adrg", "seq", "predicate", "list", "arg"],
-    "adrg_diagnoses.csv": ["adrg", "list", "code"],
-    "adrg_procedures.csv": ["adrg", "list", "code", "tag"],
-    "adrg_procedure_combos.csv": ["adrg", "alternative", "tag"],
-    "drg.csv": ["drg", "adrg", "order", "split", "name"],
-    "complications.csv": ["code", "level", "exclusion_table"],
-    "principal_exclusions.csv": ["code", "exclusion_table"],
-    "or_procedures.csv": ["code", "name"],
-    "diagnosis_names.csv": ["code", "name"],
-    "procedure_names.csv": ["code", "name"],
-}
+FILES = TABLE_COLUMNS
 
 DX_EXTENSION = re.compile(r"\.[0-9x]{1,3}x[0-9]{3}")  # K80.000x004: a 医保版 extension of K80.000
 PROC_EXTENSION = re.compile(r"x[0-9]{3,4}$")  # 96.0800x005: an extension of 96.0800

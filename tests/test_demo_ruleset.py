@@ -15,24 +15,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from yibao.rules.tables import TABLE_COLUMNS
+
 DEMO = Path(__file__).resolve().parents[1] / "rulesets" / "demo"
 
-FILES: dict[str, list[str]] = {
-    "mdc.csv": ["mdc", "order"],
-    "mdc_conditions.csv": ["mdc", "seq", "predicate", "list", "arg"],
-    "mdc_diagnoses.csv": ["mdc", "code", "trauma_region"],
-    "adrg.csv": ["adrg", "mdc", "order"],
-    "adrg_conditions.csv": ["adrg", "seq", "predicate", "list", "arg"],
-    "adrg_diagnoses.csv": ["adrg", "list", "code"],
-    "adrg_procedures.csv": ["adrg", "list", "code", "tag"],
-    "adrg_procedure_combos.csv": ["adrg", "alternative", "tag"],
-    "drg.csv": ["drg", "adrg", "order", "split", "name"],
-    "complications.csv": ["code", "level", "exclusion_table"],
-    "principal_exclusions.csv": ["code", "exclusion_table"],
-    "or_procedures.csv": ["code", "name"],
-    "diagnosis_names.csv": ["code", "name"],
-    "procedure_names.csv": ["code", "name"],
-}
+FILES = TABLE_COLUMNS
 
 DX_RE = re.compile(r"^[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?(\+[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?\*)?$")
 PROC_RE = re.compile(r"^[0-9]{2}(\.[0-9A-Zx]{1,5}(x[0-9]{3,4})?)?$")

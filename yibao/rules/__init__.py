@@ -1,0 +1,1 @@
+"""Grouping rulesets: directories of tables in the CHS-DRG table format."""
