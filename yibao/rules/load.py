@@ -66,9 +66,11 @@ class RulesetError(YibaoError):
         self.source, self.problems = source, problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RulesetTables:
-    """A validated ruleset: one frame per table (text columns, `row` = line in the file), and its content hash."""
+    """A validated ruleset: one frame per table (text columns, `row` = line in the file), and its content hash.
+
+    Compared and hashed by identity: `load_ruleset` gives one object per directory and content."""
 
     source: Path
     content_hash: str
