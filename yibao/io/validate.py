@@ -91,7 +91,7 @@ def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
     return rules
 
 
-def _code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
+def code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
     """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns."""
     columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
     principal, others = CODE_PARTS[name]
@@ -133,7 +133,7 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     exprs = _person_key(columns)
     for spec in SPECS:
         if spec.code is not None:
-            codes = _code_list(raw_claims, spec.name)
+            codes = code_list(raw_claims, spec.name)
             exprs[raw(spec.name)] = pl.lit([], dtype=pl.List(pl.String)) if codes is None else codes
         elif spec.name == "person_key":
             continue

@@ -1,0 +1,37 @@
+"""Bulk CHS-DRG grouping end to end: read Parquet, encode codes, group (numba), write Parquet.
+
+Goal (grouping issue): at least 1,000,000 claims/s on this 2-core machine. Numba compilation is cached on disk
+and warmed up before timing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from benchmarks.conftest import peak_rss_mib
+from yibao.defaults import DEMO_RULESET
+from yibao.rules.bulk import group_frame
+from yibao.rules.compiled import compiled
+from yibao.rules.load import load_ruleset
+
+
+def _group_file(source: Path, target: Path) -> int:
+    rules = compiled(load_ruleset(DEMO_RULESET))
+    grouped = group_frame(pl.read_parquet(source), rules)
+    grouped.write_parquet(target)
+    return grouped.height
+
+
+def test_bulk_grouping_end_to_end(benchmark, claims: tuple[int, Path, Path], tmp_path: Path) -> None:
+    n, parquet, _ = claims
+    target = tmp_path / "grouped.parquet"
+    _group_file(parquet, target)  # warm-up: numba's cached compilation, ruleset load
+    assert benchmark.pedantic(_group_file, args=(parquet, target), rounds=3, iterations=1) == n
+    statuses = pl.scan_parquet(target).group_by("group_status").len().collect()
+    assert statuses["len"].sum() == n
+    benchmark.extra_info["rows"] = n
+    benchmark.extra_info["rows_per_s"] = round(n / benchmark.stats.stats.mean)
+    code = f"from benchmarks.test_bench_grouping import _group_file; _group_file({str(parquet)!r}, {str(target)!r})"
+    benchmark.extra_info["peak_rss_mib"] = round(peak_rss_mib(code))
