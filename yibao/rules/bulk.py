@@ -16,7 +16,8 @@ from yibao.rules.records import UNGROUPED, GroupStatus
 
 GROUPING_COLUMNS = ("sex", "age", "age_days", "birth_weight_g", "diagnoses", "procedures")
 RESULT_COLUMNS = ("mdc", "adrg", "drg", "group_status")
-STATUS_NAMES = np.array([GroupStatus.SUCCESS.value, GroupStatus.FAIL.value, GroupStatus.CHECK_FAILED.value])
+STATUS_NAMES = [GroupStatus.SUCCESS.value, GroupStatus.FAIL.value, GroupStatus.CHECK_FAILED.value]
+"""Status names by the kernel's status codes."""
 
 
 def _integers(frame: pl.DataFrame, column: str) -> np.ndarray:
@@ -48,20 +49,28 @@ def group_arrays(frame: pl.DataFrame, rules: CompiledRuleset) -> tuple[np.ndarra
     )  # fmt: skip
 
 
+def _named(ids: str, names: pl.Series) -> pl.Expr:
+    """Ids to names; -1 (none) to null."""
+    return pl.col(ids).replace_strict(
+        pl.int_range(names.len(), eager=True), names, default=None, return_dtype=pl.String
+    )
+
+
 def group_frame(frame: pl.DataFrame, rules: CompiledRuleset) -> pl.DataFrame:
     """The frame with `mdc`, `adrg`, `drg` and `group_status` added (a DRG that no split takes is its ADRG)."""
     missing = [c for c in GROUPING_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"grouping needs the columns {missing}")
     mdc, adrg, drg, status = group_arrays(frame, rules)
-    grouped = status == SUCCESS
-    mdc_names = np.where(grouped, rules.mdc_names[np.maximum(mdc, 0)], UNGROUPED[0])
-    adrg_names = np.where(grouped, rules.adrg_names[np.maximum(adrg, 0)], UNGROUPED[1])
-    drg_names = np.where(drg >= 0, rules.drg_names[np.maximum(drg, 0)], adrg_names)
-    drg_names = np.where(grouped, drg_names, UNGROUPED[2])
-    return frame.with_columns(
-        pl.Series("mdc", mdc_names, dtype=pl.String),
-        pl.Series("adrg", adrg_names, dtype=pl.String),
-        pl.Series("drg", drg_names, dtype=pl.String),
-        pl.Series("group_status", STATUS_NAMES[status], dtype=pl.String),
+    ids = pl.DataFrame({"mdc_id": mdc, "adrg_id": adrg, "drg_id": drg, "status": status})
+    grouped = pl.col("status") == SUCCESS
+    adrg_name = _named("adrg_id", rules.adrg_names)
+    drg_name = pl.coalesce(_named("drg_id", rules.drg_names), adrg_name)
+    status_name = pl.col("status").replace_strict(range(len(STATUS_NAMES)), STATUS_NAMES, return_dtype=pl.String)
+    results = ids.select(
+        mdc=pl.when(grouped).then(_named("mdc_id", rules.mdc_names)).otherwise(pl.lit(UNGROUPED[0])),
+        adrg=pl.when(grouped).then(adrg_name).otherwise(pl.lit(UNGROUPED[1])),
+        drg=pl.when(grouped).then(drg_name).otherwise(pl.lit(UNGROUPED[2])),
+        group_status=status_name,
     )
+    return frame.with_columns(results.get_columns())

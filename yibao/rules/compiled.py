@@ -37,9 +37,9 @@ class CompiledRuleset:
     content_hash: str
     diagnosis_codes: pl.Series
     procedure_codes: pl.Series
-    mdc_names: np.ndarray
-    adrg_names: np.ndarray
-    drg_names: np.ndarray
+    mdc_names: pl.Series
+    adrg_names: pl.Series
+    drg_names: pl.Series
     dx_in_list: np.ndarray  # bool [dx list, dx code]
     px_in_list: np.ndarray  # bool [px list, px code]
     px_tag: np.ndarray  # int8 [px list, px code]: tag bit, -1 for none
@@ -185,9 +185,9 @@ def compile_ruleset(ruleset: RulesetTables) -> CompiledRuleset:
         content_hash=ruleset.content_hash,
         diagnosis_codes=dx_codes,
         procedure_codes=px_codes,
-        mdc_names=mdcs["mdc"].to_numpy(),
-        adrg_names=adrgs["adrg"].to_numpy(),
-        drg_names=drgs["drg"].to_numpy(),
+        mdc_names=mdcs["mdc"],
+        adrg_names=adrgs["adrg"],
+        drg_names=drgs["drg"],
         dx_in_list=_membership(dx_keyed, len(dx_lists), len(dx_id), None, np.bool_),
         px_in_list=_membership(px_keyed, len(px_lists), len(px_id), None, np.bool_),
         px_tag=_membership(px_keyed, len(px_lists), len(px_id), "tag_id", np.int8),

@@ -35,7 +35,7 @@ def _check(sex: int, age: int, age_days: int, weight: int, n_dx: int) -> bool:
     return n_dx > 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _holds(predicate, lst, arg, adrg, sex, age, age_days, weight, dx, px, dx_in_list, px_in_list, px_tag, dx_region,
            px_is_or, combo_start, combo_end, combo_mask) -> bool:  # fmt: skip
     """Whether one condition holds for one record (`adrg` is the owner's ADRG id, or -1 for an MDC)."""
@@ -92,7 +92,7 @@ def _holds(predicate, lst, arg, adrg, sex, age, age_days, weight, dx, px, dx_in_
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _split_holds(split, dx, cc_level, cc_table, pdx_table) -> bool:  # fmt: skip
     """FORMAT.md's split predicates: some secondary diagnosis counts as MCC (or CC) against the principal."""
     if split == ALWAYS:
