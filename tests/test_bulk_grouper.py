@@ -63,3 +63,32 @@ def test_demo_ruleset_groups_hand_made_cases() -> None:
         ("0000", "00", "0000", "CHECK_FAILED"),
         ("0000", "00", "0000", "FAIL"),
     ]
+
+
+@needs_oracle
+def test_group_command_on_the_reference_csv_as_it_is(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from yibao.cli import app
+
+    out = tmp_path / "grouped.csv"
+    result = CliRunner().invoke(app, ["group", str(ORACLE), "--ruleset", str(CHS_DRG_11), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "5,000 claims grouped" in result.output
+    written = pl.read_csv(out, infer_schema=False)
+    expected = pl.read_csv(ORACLE, infer_schema=False)
+    assert written.columns == [*expected.columns, "group_status"]
+    assert written["drg"].to_list() == expected["drg"].to_list()
+    assert written["group_status"].to_list() == expected["status"].to_list()
+
+
+def test_grouper_facade_groups_claims_and_frames(claim_row: dict[str, object]) -> None:
+    from yibao.grouping import Grouper
+    from yibao.models import Claim, to_frame
+
+    claim = Claim(**{**claim_row, "diagnoses": "K80.001|I10.x05", "procedures": "51.2200"})
+    grouper = Grouper.from_dir(DEMO_RULESET)
+    result = grouper.group(claim)
+    assert (result.mdc, result.adrg, result.drg, result.status) == ("MDCH", "HC2", "HC29", "SUCCESS")
+    frame = grouper.group_frame(to_frame([claim]))
+    assert frame.select("mdc", "adrg", "drg", "group_status").row(0) == ("MDCH", "HC2", "HC29", "SUCCESS")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import polars as pl
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -15,8 +16,10 @@ from rich.table import Table
 
 from yibao.defaults import DEMO_RULESET
 from yibao.errors import InputError, YibaoError
+from yibao.grouping import Grouper
 from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
+from yibao.io.grouping_input import grouping_columns, read_table
 from yibao.synth import CaseSummary, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
@@ -122,3 +125,37 @@ def demo(
     console.print(_summary_table(summaries))
     read, accepted = sum(s.read for s in summaries), sum(s.accepted for s in summaries)
     console.print(f"{accepted:,} of {read:,} claims accepted; results in {out}/")
+
+
+def _write(frame: pl.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        frame.write_parquet(out)
+    elif out.suffix.lower() == ".csv":
+        lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+        frame.with_columns(pl.col(name).list.join("|") for name in lists).write_csv(out)
+    else:
+        raise InputError(out, "output must end in .parquet or .csv")
+
+
+@app.command()
+@_friendly
+def group(
+    claims: Annotated[
+        Path, typer.Argument(help="Claims (CSV or Parquet); CHS-DRG reference columns work as they are.")
+    ],
+    ruleset: Annotated[Path, typer.Option(help="Ruleset folder (CHS-DRG table format).")],
+    out: Annotated[Path, typer.Option(help="Output file: .parquet or .csv.")],
+    engine: Annotated[str, typer.Option(help="bulk (compiled, fast) or rules (durable-rules, explains)")] = "bulk",
+) -> None:
+    """分组 Group claims by CHS-DRG: the input rows with mdc, adrg, drg and group_status added."""
+    if engine not in ("bulk", "rules"):
+        raise InputError(claims, f"unknown engine {engine!r}: bulk or rules")
+    grouper = Grouper.from_dir(ruleset, engine=engine)  # type: ignore[arg-type]
+    table = read_table(claims)
+    grouped = grouper.group_frame(grouping_columns(table, claims))
+    result = table.with_columns(grouped.select("mdc", "adrg", "drg", "group_status"))
+    _write(result, out)
+    counts = result.group_by("group_status").len().sort("group_status")
+    summary = ", ".join(f"{status} {n:,}" for status, n in counts.iter_rows())
+    console.print(f"{result.height:,} claims grouped ({summary}); written to {out}")
