@@ -10,32 +10,21 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import DEMO_RULESET
+from yibao.codes import DIAGNOSIS_PATTERN, PROCEDURE_PATTERN
+from yibao.rules.load import ARG_PREDICATES, LIST_PREDICATES, PREDICATES, SPLITS
 from yibao.rules.tables import TABLE_COLUMNS
 
-DEMO = Path(__file__).resolve().parents[1] / "rulesets" / "demo"
-
+DEMO = DEMO_RULESET
 FILES = TABLE_COLUMNS
-
-DX_RE = re.compile(r"^[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?(\+[A-Z][0-9]{2}(\.[0-9x]{1,3}(x[0-9]{3})?)?\*)?$")
-PROC_RE = re.compile(r"^[0-9]{2}(\.[0-9A-Zx]{1,5}(x[0-9]{3,4})?)?$")
-
-DX_LIST_PREDICATES = {"pdx_in_list", "any_dx_in_list", "trauma_regions_at_least"}
-PROC_LIST_PREDICATES = {"pproc_in_list", "any_proc_in_list", "proc_tag_combo"}
-ARG_PREDICATES = {
-    "age_days_max",
-    "age_years_is",
-    "sex_is",
-    "birth_weight_below",
-    "birth_weight_at_least",
-    "trauma_regions_at_least",
-}
-PREDICATES = DX_LIST_PREDICATES | PROC_LIST_PREDICATES | ARG_PREDICATES | {"pproc_is_or", "no_or_proc"}
-SPLITS = {"always", "mcc", "mcc_or_cc"}
+DX_RE = re.compile(f"^(?:{DIAGNOSIS_PATTERN})$")
+PROC_RE = re.compile(f"^(?:{PROCEDURE_PATTERN})$")
+DX_LIST_PREDICATES = {p for p, kind in LIST_PREDICATES.items() if kind == "diagnosis"}
+PROC_LIST_PREDICATES = {p for p, kind in LIST_PREDICATES.items() if kind == "procedure"}
 
 
 @cache
