@@ -269,3 +269,24 @@ def test_excel_with_several_sheets_is_refused(tmp_path: Path) -> None:
     book.close()
     with pytest.raises(InputError, match="has 2 sheets"):
         load_claims(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_batches_give_the_same_result_as_one_pass(tmp_path: Path, encoding: str) -> None:
+    """Two rows per batch: the duplicate pair (rows 2 and 6) falls in different batches and is still caught."""
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT, encoding=encoding)
+    whole = load_claims(path)
+    summary = validate_file(path, tmp_path / "out", batch_rows=2)
+    assert (summary.read, summary.accepted, summary.rejected, summary.blank_rows) == (5, 1, 4, 1)
+    assert pl.read_parquet(summary.accepted_file).equals(whole.accepted)
+    rejects = pl.read_csv(summary.rejects_file, infer_schema=False).with_columns(pl.col("row").cast(pl.UInt32))
+    _check(rejects)
+
+
+def test_a_file_with_only_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text(HEADER + "\n", encoding="utf-8")
+    summary = validate_file(path, tmp_path / "out")
+    assert (summary.read, summary.accepted, summary.rejected) == (0, 0, 0)
+    assert pl.read_parquet(summary.accepted_file).height == 0

@@ -5,18 +5,22 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from yibao.errors import InputError
-from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
+from yibao.io.read import PARQUET_SUFFIXES, ROW, RawClaims, open_claims, raw_claims
 from yibao.io.rejects import reject_lines
-from yibao.io.validate import BAD, FIELDS, Checked, checked_frame
+from yibao.io.validate import BAD, FIELDS, Checked, PrePass, checked_frame, file_pre_pass
 from yibao.models import Claim
 from yibao.models.schema import polars_schema
 
+BATCH_ROWS = 500_000
+"""Rows `validate_file` checks at a time: its memory follows the batch (about 1 GB), not the file."""
 ACCEPTED_SUFFIX = ".accepted.parquet"
 REJECTS_SUFFIX = ".rejects.csv"
 
@@ -94,13 +98,16 @@ def load_raw(raw: RawClaims) -> Load:
         return _load_raw(raw)
 
 
-def _load_raw(raw: RawClaims) -> Load:
-    checked = checked_frame(raw, in_memory=True)
+def _check(raw: RawClaims, pre: PrePass | None) -> list[pl.DataFrame]:
+    """Accepted rows, reject lines and counts of the rows of `raw` (one batch when `pre` is the file's pre-pass)."""
+    checked = checked_frame(raw, pre)
     frame = checked.frame.cache()
     rejects = reject_lines(frame.filter(pl.col(BAD)), checked.rules, str(raw.source))
-    accepted, rejected, counts = pl.collect_all(
-        [_accepted(frame), rejects, _counts(checked)],
-    )
+    return pl.collect_all([_accepted(frame), rejects, _counts(checked)])
+
+
+def _load_raw(raw: RawClaims) -> Load:
+    accepted, rejected, counts = _check(raw, None)
     summary = _summary(raw, counts, rejected.height)
     if summary.accepted != accepted.height:
         raise AssertionError(f"{raw.source}: {accepted.height} accepted rows written, {summary.accepted} counted")
@@ -115,9 +122,20 @@ def load_claims(source: Path | str | pl.DataFrame) -> Load:
         return load_raw(open_claims(source, Path(workdir)))
 
 
-def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
-    """Validate a claim file of any size, streaming: accepted rows to `<name>.accepted.parquet`, reject lines to
-    `<name>.rejects.csv` in `out_dir`."""
+def _on_disk(raw: RawClaims, workdir: Path) -> RawClaims:
+    """A Parquet file as it is; a CSV or Excel file as a private Parquet copy of its text, made in one streaming,
+    whole-width pass (the pass that finds ragged CSV rows), from which batches then read row ranges cheaply."""
+    if raw.source.suffix.lower() in PARQUET_SUFFIXES:
+        return raw
+    copy = workdir / "raw.parquet"
+    raw.rows.sink_parquet(copy, optimizations=raw.optimizations)
+    return replace(raw, rows=pl.scan_parquet(copy), optimizations=pl.QueryOptFlags())
+
+
+def validate_file(source: Path | str, out_dir: Path | str, batch_rows: int = BATCH_ROWS) -> LoadSummary:
+    """Validate a claim file of any size: accepted rows to `<name>.accepted.parquet`, reject lines to
+    `<name>.rejects.csv` in `out_dir`. Rows are checked `batch_rows` at a time after one pre-pass over the file
+    (duplicate ids, distinct codes), so memory follows the batch, not the file."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     accepted_file, rejects_file = (
@@ -125,21 +143,23 @@ def validate_file(source: Path | str, out_dir: Path | str) -> LoadSummary:
         out / f"{Path(source).stem}{REJECTS_SUFFIX}",
     )
     with _parsing(source), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private, not in `out`
-        raw = open_claims(source, Path(workdir))
-        checked = checked_frame(raw, in_memory=False)
-        rejected_rows = Path(workdir) / "rejected.parquet"
-        _, _, counts = pl.collect_all(
-            [
-                _accepted(checked.frame).sink_parquet(accepted_file, lazy=True),
-                checked.frame.filter(pl.col(BAD)).sink_parquet(rejected_rows, lazy=True),
-                _counts(checked),
-            ],
-            engine="streaming",
-        )
-        lines = reject_lines(pl.scan_parquet(rejected_rows), checked.rules, str(raw.source))
-        lines.sink_csv(rejects_file)
-        reject_count = pl.scan_csv(rejects_file).select(pl.len()).collect().item()
-    summary = _summary(raw, counts, reject_count, accepted_file=str(accepted_file), rejects_file=str(rejects_file))
+        raw = _on_disk(open_claims(source, Path(workdir)), Path(workdir))
+        pre = file_pre_pass(raw)
+        rows = raw.rows.select(pl.len()).collect().item()
+        counts, reject_count, writer = [], 0, None
+        with rejects_file.open("w", encoding="utf-8", newline="") as rejects:
+            for offset in range(0, max(rows, 1), batch_rows):
+                accepted, rejected, batch_counts = _check(raw.batch(offset, batch_rows), pre)
+                table = accepted.to_arrow()
+                writer = writer or pq.ParquetWriter(accepted_file, table.schema)
+                writer.write_table(table)
+                rejected.write_csv(rejects, include_header=offset == 0)
+                counts.append(batch_counts)
+                reject_count += rejected.height
+        if writer is not None:
+            writer.close()
+    totals = pl.concat(counts).sum()
+    summary = _summary(raw, totals, reject_count, accepted_file=str(accepted_file), rejects_file=str(rejects_file))
     written = pl.scan_parquet(accepted_file).select(pl.len()).collect().item()
     if written != summary.accepted:
         raise AssertionError(f"{source}: {written} accepted rows written, {summary.accepted} counted")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import fastexcel
@@ -27,11 +27,23 @@ class RawClaims:
     """A claim file opened lazily: columns renamed to fields (numbered code columns kept apart), all as read."""
 
     source: Path
-    frame: pl.LazyFrame
+    rows: pl.LazyFrame
+    """The rows, without row numbers (so that a batch of them can be read without reading all before it)."""
     columns: ColumnMap
+    first_row: int = 1
+    """The source row number of the first of `rows`."""
     optimizations: pl.QueryOptFlags = field(default_factory=pl.QueryOptFlags)
     """Query flags for every collect. A CSV file is read whole-width: with columns projected away, polars
     would not notice a row with an extra field (a comma in a name) and later fields would shift silently."""
+
+    @property
+    def frame(self) -> pl.LazyFrame:
+        """The rows with their source row numbers in column `ROW`."""
+        return self.rows.with_row_index(ROW, offset=self.first_row)
+
+    def batch(self, offset: int, length: int) -> RawClaims:
+        """`length` rows from `offset`, keeping their source row numbers."""
+        return replace(self, rows=self.rows.slice(offset, length), first_row=self.first_row + offset)
 
 
 def _scan(path: Path, workdir: Path) -> pl.LazyFrame:
@@ -75,5 +87,4 @@ def raw_claims(frame: pl.LazyFrame | pl.DataFrame, source: Path | str, first_row
     columns = map_columns(headers, source)
     renames = {header: fld for fld, header in columns.single.items()}
     kept = [*columns.single.values(), *(h for hs in columns.numbered.values() for h in hs)]
-    frame = frame.select(kept).rename(renames).with_row_index(ROW, offset=first_row)
-    return RawClaims(source=Path(source), frame=frame, columns=columns)
+    return RawClaims(source=Path(source), rows=frame.select(kept).rename(renames), columns=columns, first_row=first_row)

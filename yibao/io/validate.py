@@ -172,19 +172,44 @@ def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
     return pl.all_horizontal([text(pl.col(c)).is_null() for c in sources]) if sources else pl.lit(True)
 
 
-def _code_maps(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> tuple[pl.Series, dict[str, pl.DataFrame]]:
-    """The pre-pass: duplicate claim ids, and each code list's distinct raw codes with their normal form."""
-    duplicates = staged.select(pl.col(raw("claim_id")).alias("claim_id")).group_by("claim_id").len()
-    duplicates = duplicates.filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null()).select("claim_id")
+@dataclass(frozen=True)
+class PrePass:
+    """What validation needs from the whole file before any row: the duplicate claim ids, and each code list's
+    distinct raw codes with their normal form (null for a blank part)."""
+
+    duplicate_ids: pl.Series
+    code_maps: dict[str, pl.DataFrame]
+
+
+def _duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> pl.Series:
+    """Claim ids that occur more than once: 64-bit hashes first (small), then the exact ids behind repeated hashes."""
+    ids = pl.col(raw("claim_id"))
+    repeated = staged.select(ids.hash().alias("h")).group_by("h").len().filter(pl.col("len") > 1)
+    hashes = repeated.collect(engine="streaming", optimizations=optimizations)["h"]
+    candidates = staged.select(ids.alias("claim_id")).filter(pl.col("claim_id").hash().is_in(hashes.implode()))
+    exact = candidates.group_by("claim_id").len().filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null())
+    return exact.collect(engine="streaming")["claim_id"]
+
+
+def pre_pass(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None) -> PrePass:
+    """The pre-pass over the (non-blank) staged rows of a whole file."""
+    optimizations = optimizations or pl.QueryOptFlags()
+    duplicates = _duplicate_ids(staged, optimizations)
     distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in LIST_FIELDS]
-    found = pl.collect_all([duplicates, *distinct], optimizations=optimizations)
+    found = pl.collect_all(distinct, engine="streaming")
     maps: dict[str, pl.DataFrame] = {}
-    for name, codes in zip(LIST_FIELDS, found[1:], strict=True):
+    for name, codes in zip(LIST_FIELDS, found, strict=True):
         system = next(s.code for s in SPECS if s.name == name)
         normalise = normalise_diagnosis_expr if system and system.system == "diagnosis" else normalise_procedure_expr
         normal = normalise(pl.col("raw"))
         maps[name] = codes.with_columns(pl.when(normal != "").then(normal).alias("normal"))
-    return found[0]["claim_id"], maps
+    return PrePass(duplicate_ids=duplicates, code_maps=maps)
+
+
+def file_pre_pass(raw_claims: RawClaims) -> PrePass:
+    """The pre-pass of a whole file, streamed. Blank rows need not be left out (they carry no claim id and no code),
+    so only the claim id and code columns are read."""
+    return pre_pass(_staged(raw_claims).drop(BLANK), raw_claims.optimizations)
 
 
 def _missing_principal(principal: str) -> str:
@@ -221,27 +246,22 @@ class Checked:
     """One row: `total` rows in the file and how many of them are `blank`."""
 
 
-def checked_frame(raw_claims: RawClaims, in_memory: bool) -> Checked:
-    """Plan the validation of a file.
+def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
+    """Plan the validation of the rows of `raw_claims`, staged in memory once.
 
-    In memory, the staged raw values are collected once for the pre-pass and the main pass; streaming, the
-    file is read twice instead (spilling the staged values to disk measured slower than reading again).
+    `pre` is the pre-pass of the whole file when these rows are one batch of it; without it, the rows are the whole
+    file and the pre-pass runs over them.
     """
-    all_rows = _staged(raw_claims)
-    if in_memory:
-        all_rows = all_rows.collect(optimizations=raw_claims.optimizations).lazy()
+    all_rows = _staged(raw_claims).collect(optimizations=raw_claims.optimizations).lazy()
     counts = all_rows.select(pl.len().alias("total"), pl.col(BLANK).sum().alias("blank"))
     staged = all_rows.filter(~pl.col(BLANK)).drop(BLANK)
     schema = staged.collect_schema()
-    # The first pass over the file uses the file's query flags (a CSV read whole-width finds ragged rows); once
-    # it has passed, the later passes may project columns as usual.
-    first_pass = pl.QueryOptFlags() if in_memory else raw_claims.optimizations
-    duplicate_ids, code_maps = _code_maps(staged, first_pass)
+    pre = pre or pre_pass(staged)
     parsed = staged.with_columns(
         *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
-        *(expr for name in LIST_FIELDS for expr in _code_fields(name, code_maps[name])),
+        *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre.code_maps[name])),
     )
-    rules = claim_rules(schema, duplicate_ids)
+    rules = claim_rules(schema, pre.duplicate_ids)
     flags = [rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules)]
     flagged = parsed.with_columns(flags).with_columns(
         pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD)
