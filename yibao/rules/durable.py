@@ -1,61 +1,66 @@
 """The rules path of the grouper: CHS-DRG grouping of one record on durable-rules, with an explanation trail.
 
-Layout. `RulesEngine.__init__` turns the ruleset's tables into plain Python lookups (code → the facts it yields)
-and into one durable-rules ruleset of three stages, one rule per table entry, told apart by the event's `stage`:
+`RulesEngine.__init__` turns the tables into plain Python lookups (code → the facts it yields) and into
+durable-rules rulesets, one rule per table entry (`durable.lang.when_all`, the entry's conditions as the rule's
+constraints, its order as the rule's priority) and a catch-all rule at the lowest priority in each:
 
-- `mdc`: one rule per MDC, priority = its order, constraints = its conditions and `after < order`; a catch-all
-  ends the record as FAIL.
-- `adrg`: one rule per ADRG, constraints = `mdc == <its MDC>` and its conditions; a catch-all (the MDC's
-  conditions held but none of its ADRGs) posts the `mdc` event again with `after` = that MDC's order.
-- `drg`: one rule per DRG, constraints = `adrg == <its ADRG>` and its split; a catch-all takes the ADRG code.
+- `mdc`: one rule per MDC: its conditions and `after < <its order>`. Catch-all: FAIL.
+- `adrg_<MDC>`, one ruleset per MDC: one rule per ADRG of the MDC: its conditions. Catch-all (the MDC's conditions
+  held but none of its ADRGs does): back to `mdc` with `after` = the MDC's order, so the next MDC is tried.
+- `drg_<MDC>`, one ruleset per MDC: one rule per DRG: `adrg == <its ADRG>` and its split. Catch-all: the DRG is
+  the ADRG code.
 
-Per record, plain Python (the check of FORMAT.md step 1, then `_Facts`) reads its codes into facts: the list
-conditions that hold as strings in the event's `facts` array (`"pdx_in_list GB1.zd"`, `"any_proc_in_list
-AC1.ss"`, `"proc_tag_combo NA1.ss"`, …), and numbers (`sex`, `age`, `age_days`, `weight` (only when > 0),
-`pproc_or`, `any_or`, trauma-region counts, `mcc`, `cc`). The record is posted once, as an event with a unique
-id; each stage's action posts the next stage's event, so one `post` walks MDC → ADRG → DRG inside the engine. The
-actions only note the decision; the trail is written from those decisions afterwards.
+Per record, plain Python does FORMAT.md's check (step 1) and the lookups (`_Facts`): the list conditions that hold,
+as strings in the event's `facts` array (`"pdx_in_list MDCG.mdc"`, `"any_proc_in_list AC1.ss"`,
+`"proc_tag_combo NA1.ss"`, …), and numbers (`sex`, `age`, `age_days`, `weight` (only when > 0), `pproc_or`,
+`any_or`, trauma-region counts; `mcc` and `cc` (some secondary counts against the MCC / CC rows) for the DRG
+stage). Then each stage is one event with a unique id: exactly one rule fires for it (the highest priority), is
+consumed with it, and its action notes the decision and names the next stage's ruleset and event. The trail is
+written from those decisions afterwards.
 
-durable-rules is used through a private `engine.Host` without the background dispatch threads that
-`durable.lang.post` starts (they can run an action on another thread while `post` is between its two engine
-calls), and the rulesets are registered on it directly, named per instance.
+The events are asserted and their actions run through durable-rules' engine module directly, synchronously, the
+way `durable.engine.Ruleset` does it, rather than through `durable.lang.post` and its `Host`: that host's timer
+threads can run an action on another thread while `post` is between its engine calls (seen once in 100,000
+posts), `Closure.post` to another ruleset silently drops the event in 2.0.28, an action's exception is swallowed
+into the ruleset's shared state, and its Python layer costs ~45 µs per event (more than the engine's matching).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import uuid
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import durable_rules_engine
-from durable import engine
 from durable.lang import item, m, pri, when_all
 
 from yibao.models.checks import NEWBORN_MAX_AGE_DAYS
 from yibao.rules.load import RulesetTables
 from yibao.rules.records import UNGROUPED, GroupingRecord, GroupResult, GroupStatus, TrailStep
 
-Action = Callable[[engine.Closure], None]
-Decide = Callable[["_Run", Any], "dict[str, Any] | None"]
-"""A rule's decision: note it on the run, and give the next stage's event (None when the record is done)."""
+Decide = Callable[["_Run"], "tuple[_Ruleset, dict[str, Any]] | None"]
+"""A rule's action: note its decision on the run; give the next stage's ruleset and event, or None when done."""
 Constraint = Any
 """A durable-rules condition expression (`durable.lang.value`; the library has no type hints)."""
 
 FACT_PREDICATES = ("pdx_in_list", "any_dx_in_list", "pproc_in_list", "any_proc_in_list", "proc_tag_combo")
 """Predicates that hold by a string in the event's `facts` array."""
 CATCH_ALL = 1_000_000
-"""Priority of a stage's catch-all rule: after every table rule (durable-rules fires the lowest first)."""
-UNHANDLED = 2_000_000
-"""Priority of the last resort rule for an event that no stage knows."""
+"""Priority of a ruleset's catch-all rule: after every table rule (durable-rules fires the lowest first)."""
+OTHERWISE = "otherwise"
+"""Name of the catch-all rule of every ruleset."""
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+"""Events to JSON for the engine (a third faster than `json.dumps` with its defaults)."""
 SEX_ZH = {1: "男", 2: "女"}
 SEX_EN = {1: "male", 2: "female"}
 LEVEL_ZH = {"MCC": "严重并发症或合并症", "CC": "并发症或合并症"}
-LEVEL_EN = {"MCC": "major complication", "CC": "complication"}
+LEVEL_EN = {"MCC": "an MCC (major complication or comorbidity)", "CC": "a CC (complication or comorbidity)"}
 SPLIT_ZH = {"always": "不区分并发症", "mcc": "伴严重并发症或合并症 (MCC)", "mcc_or_cc": "伴并发症或合并症 (MCC/CC)"}
 SPLIT_EN = {"always": "unconditional", "mcc": "with an MCC", "mcc_or_cc": "with an MCC or CC"}
 
@@ -80,18 +85,15 @@ class _Condition:
         return f"regions_{self.owner}_{self.list}"
 
 
-@dataclass(frozen=True)
-class _Assessed:
+class _Assessed(NamedTuple):
     """A secondary diagnosis found in complications.csv, judged against the principal's exclusion table."""
 
     code: str
     level: str
     table: str
     principal_table: str | None
-
-    @property
-    def counts(self) -> bool:
-        return self.principal_table is None or self.principal_table != self.table
+    counts: bool
+    """The principal has no exclusion table, or another one."""
 
 
 @dataclass
@@ -118,22 +120,20 @@ class _Run:
     adrg: str | None = None
     drg: str | None = None
     outcomes: int = 0
-    error: BaseException | None = None
 
-    def event(self, stage: str, **fields: Any) -> dict[str, Any]:
+    def event(self, **fields: Any) -> dict[str, Any]:
         """A new event of this record, with a unique id."""
         self.events += 1
-        return {"id": f"{self.rid}.{self.events}", "rid": self.rid, "stage": stage, **fields}
+        return {"id": f"{self.rid}.{self.events}", "rid": self.rid, **fields}
 
 
-class _Host(engine.Host):
-    """A durable-rules host whose actions run only inside `post`, on the caller's thread.
+@dataclass(frozen=True)
+class _Ruleset:
+    """A durable-rules ruleset of this engine: its unique name, the engine's handle, and each rule's action."""
 
-    `engine.Host` starts timer threads that dispatch pending actions every 0.2 s; one of them can take an action
-    that `post` has just queued and run it on its own thread (seen once in 100,000 posts)."""
-
-    def _run(self) -> None:
-        pass
+    name: str
+    handle: int
+    decisions: dict[str, Decide]
 
 
 def _frame(ruleset: RulesetTables, name: str) -> list[dict[str, Any]]:
@@ -144,10 +144,6 @@ def _sorted(rows: Iterable[dict[str, Any]], column: str) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: int(r[column]))
 
 
-def _exclusion(table: str | None) -> str:
-    return f"排除表 {table}" if table is not None else "无排除表"
-
-
 class RulesEngine:
     """Groups one record at a time with the ruleset's tables as durable rules, and explains the result."""
 
@@ -155,14 +151,10 @@ class RulesEngine:
         self.ruleset = ruleset
         self._load_tables(ruleset)
         self._index_facts(ruleset)
-        self._name = f"yibao_drg_{uuid.uuid4().hex}"
-        self._runs: dict[str, _Run] = {}
+        self._uid = uuid.uuid4().hex
         self._ids = itertools.count()
         self._lock = threading.Lock()
-        self._host = _Host()
-        self._host.register_rulesets({self._name: self._definition()})
-        handle = self._host.get_ruleset(self._name)._handle
-        weakref.finalize(self, durable_rules_engine.delete_ruleset, handle)
+        self._build_rulesets()
 
     # --- tables as Python lookups -------------------------------------------------------------------------------
 
@@ -244,8 +236,11 @@ class RulesEngine:
         dx, px = record.diagnoses, record.procedures
         found: set[tuple[str, str]] = set()
         found.update(self._pdx_facts.get(dx[0], ()))
+        regions: dict[str, set[str]] = defaultdict(set)
         for code in set(dx):
             found.update(self._dx_facts.get(code, ()))
+            for prop, region in self._trauma_codes.get(code, ()):
+                regions[prop].add(region)
         if px:
             found.update(self._pproc_facts.get(px[0], ()))
         tags: dict[_Condition, set[str]] = defaultdict(set)
@@ -256,14 +251,10 @@ class RulesEngine:
         for condition, present in tags.items():
             if any(alternative <= present for alternative in self._alternatives.get(condition.owner, ())):
                 found.add((self._adrg_mdc[condition.owner], condition.key))
-        regions: dict[str, set[str]] = defaultdict(set)
-        for code in set(dx):
-            for prop, region in self._trauma_codes.get(code, ()):
-                regions[prop].add(region)
         numbers = {"sex": record.sex or 0, "age": record.age or 0}
         if record.age_days is not None:
             numbers["age_days"] = record.age_days
-        if record.birth_weight_g:
+        if record.birth_weight_g is not None and record.birth_weight_g > 0:  # 0 (and less) is no weight
             numbers["weight"] = record.birth_weight_g
         numbers["pproc_or"] = int(bool(px) and px[0] in self._or)
         numbers["any_or"] = int(any(code in self._or for code in px))
@@ -274,11 +265,13 @@ class RulesEngine:
         for group, key in found:
             (adrg_facts[group] if group else mdc_facts).append(key)
         principal_table = self._principal_tables.get(dx[0])
-        assessed = [
-            _Assessed(code, *self._complications[code], principal_table)
-            for code in dict.fromkeys(dx[1:])
-            if code in self._complications
-        ]
+        assessed = []
+        for code in dict.fromkeys(dx[1:]):
+            complication = self._complications.get(code)
+            if complication is not None:
+                level, table = complication
+                counts = principal_table is None or principal_table != table
+                assessed.append(_Assessed(code, level, table, principal_table, counts))
         mcc = any(a.counts and a.level == "MCC" for a in assessed)
         cc = any(a.counts and a.level == "CC" for a in assessed)
         return _Facts(numbers, mdc_facts, adrg_facts, assessed, mcc, cc)
@@ -310,97 +303,120 @@ class RulesEngine:
                 return getattr(m, c.count_property) >= arg
         raise ValueError(f"unknown predicate {c.predicate!r}")
 
-    def _all(self, first: Constraint, conditions: Iterable[_Condition]) -> Constraint:
+    def _conjunction(self, conditions: list[_Condition], first: Constraint | None = None) -> Constraint:
+        """All of an owner's conditions as one constraint; with none, any event of the record (`rid` present)."""
         expression = first
         for c in conditions:
-            expression = expression & self._constraint(c)
-        return expression
+            expression = self._constraint(c) if expression is None else expression & self._constraint(c)
+        return +m.rid if expression is None else expression  # `+m.id` would hang the engine
 
-    def _definition(self) -> dict[str, Any]:
-        """The ruleset: one rule per MDC, ADRG and DRG of the tables, and a catch-all per stage."""
-        rules: dict[str, Any] = {}
-
-        def add(name: str, priority: int, expression: Constraint, decide: Decide) -> None:
-            rules[name] = when_all(pri(priority), expression)(self._action(decide)).define()
-
-        priority = itertools.count(1)
+    def _build_rulesets(self) -> None:
+        """The rulesets: MDC, ADRG (one per MDC) and DRG (one per MDC); one rule per table entry, and a catch-all."""
+        self._mdc_stage = self._ruleset("mdc", {mdc: self._mdc_rule(mdc) for mdc in self._mdcs}, self._fail)
+        self._adrg_stage: dict[str, _Ruleset] = {}
+        self._drg_stage: dict[str, _Ruleset] = {}
         for mdc in self._mdcs:
-            first = (m.stage == "mdc") & (m.after < self._mdc_rank[mdc])
-            add(f"mdc_{mdc}", next(priority), self._all(first, self._conditions[mdc]), self._enter_mdc(mdc))
-            for adrg in self._adrgs[mdc]:
-                first = (m.stage == "adrg") & (m.mdc == mdc)
-                add(f"adrg_{adrg}", next(priority), self._all(first, self._conditions[adrg]), self._take_adrg(adrg))
-                for drg, split in self._drgs[adrg]:
-                    expression = (m.stage == "drg") & (m.adrg == adrg)
-                    if split == "mcc":
-                        expression = expression & (m.mcc == 1)
-                    elif split == "mcc_or_cc":
-                        expression = expression & ((m.mcc == 1) | (m.cc == 1))
-                    add(f"drg_{drg}", next(priority), expression, self._take_drg(drg))
-        add("mdc_none", CATCH_ALL, m.stage == "mdc", self._fail)
-        add("adrg_none", CATCH_ALL, m.stage == "adrg", self._next_mdc)
-        add("drg_none", CATCH_ALL, m.stage == "drg", self._adrg_as_drg)
-        add("unhandled", UNHANDLED, +m.rid, self._unhandled)  # `+m.id` would hang the engine
-        return rules
+            adrgs = self._adrgs[mdc]
+            self._adrg_stage[mdc] = self._ruleset(
+                f"adrg_{mdc}", {adrg: self._adrg_rule(mdc, adrg) for adrg in adrgs}, self._next_mdc(mdc)
+            )
+            drg_rules = {drg: self._drg_rule(adrg, drg, split) for adrg in adrgs for drg, split in self._drgs[adrg]}
+            self._drg_stage[mdc] = self._ruleset(f"drg_{mdc}", drg_rules, self._adrg_as_drg)
 
-    def _action(self, decide: Decide) -> Action:
-        """A rule's action: find the record's run and let `decide` note the decision and post the next event.
+    def _ruleset(self, stage: str, rules: dict[str, tuple[Constraint, Decide]], otherwise: Decide) -> _Ruleset:
+        """One durable-rules ruleset: its rules fire in the order given (priority 1, 2, …), the catch-all last."""
+        definition: dict[str, Any] = {}
+        decisions: dict[str, Decide] = {}
+        for priority, (name, (expression, decide)) in enumerate(rules.items(), start=1):
+            definition[name] = when_all(pri(priority), expression).define()
+            decisions[name] = decide
+        definition[OTHERWISE] = when_all(pri(CATCH_ALL), +m.rid).define()
+        decisions[OTHERWISE] = otherwise
+        name = f"yibao_{self._uid}_{stage}"
+        handle = durable_rules_engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+        weakref.finalize(self, durable_rules_engine.delete_ruleset, handle)
+        return _Ruleset(name, handle, decisions)
 
-        durable-rules would swallow an exception into the ruleset's shared state; it is kept on the run instead
-        and raised by `group`. (An action must take exactly one argument: with two, durable-rules calls it
-        asynchronously with a callback.)"""
-
-        def action(c: engine.Closure) -> None:
-            message = c.m
-            run = self._runs.get(message.rid)
-            if run is None:
-                return
-            try:
-                event = decide(run, message)
-                if event is not None:
-                    c.post(event)
-            except Exception as error:
-                run.error = error
-
-        return action
-
-    def _enter_mdc(self, mdc: str) -> Decide:
-        def decide(run: _Run, _: Any) -> dict[str, Any]:
+    def _mdc_rule(self, mdc: str) -> tuple[Constraint, Decide]:
+        def enter(run: _Run) -> tuple[_Ruleset, dict[str, Any]]:
             run.entered.append(mdc)
-            return run.event("adrg", mdc=mdc, facts=run.facts.adrg_facts.get(mdc, []), **run.facts.numbers)
+            return self._adrg_stage[mdc], run.event(facts=run.facts.adrg_facts.get(mdc, []), **run.facts.numbers)
 
-        return decide
+        return self._conjunction(self._conditions[mdc], m.after < self._mdc_rank[mdc]), enter
 
-    def _take_adrg(self, adrg: str) -> Decide:
-        def decide(run: _Run, message: Any) -> dict[str, Any]:
-            run.mdc, run.adrg = message.mdc, adrg
-            return run.event("drg", adrg=adrg, mcc=int(run.facts.mcc), cc=int(run.facts.cc))
+    def _adrg_rule(self, mdc: str, adrg: str) -> tuple[Constraint, Decide]:
+        def take(run: _Run) -> tuple[_Ruleset, dict[str, Any]]:
+            run.mdc, run.adrg = mdc, adrg
+            return self._drg_stage[mdc], run.event(adrg=adrg, mcc=int(run.facts.mcc), cc=int(run.facts.cc))
 
-        return decide
+        return self._conjunction(self._conditions[adrg]), take
 
-    def _take_drg(self, drg: str) -> Decide:
-        def decide(run: _Run, _: Any) -> None:
+    def _drg_rule(self, adrg: str, drg: str, split: str) -> tuple[Constraint, Decide]:
+        def take(run: _Run) -> None:
             run.drg = drg
             run.outcomes += 1
 
-        return decide
+        expression = m.adrg == adrg
+        if split == "mcc":
+            expression = expression & (m.mcc == 1)
+        elif split == "mcc_or_cc":
+            expression = expression & ((m.mcc == 1) | (m.cc == 1))
+        return expression, take
 
-    def _next_mdc(self, run: _Run, message: Any) -> dict[str, Any]:
-        return self._mdc_event(run, after=self._mdc_rank[message.mdc])
+    def _next_mdc(self, mdc: str) -> Decide:
+        def go_on(run: _Run) -> tuple[_Ruleset, dict[str, Any]]:
+            return self._mdc_stage, self._mdc_event(run, after=self._mdc_rank[mdc])
 
-    def _adrg_as_drg(self, run: _Run, message: Any) -> None:
-        run.drg = message.adrg
+        return go_on
+
+    @staticmethod
+    def _adrg_as_drg(run: _Run) -> None:
+        run.drg = run.adrg
         run.outcomes += 1
 
-    def _fail(self, run: _Run, _: Any) -> None:
+    @staticmethod
+    def _fail(run: _Run) -> None:
         run.mdc = run.adrg = run.drg = None
         run.outcomes += 1
 
-    def _unhandled(self, run: _Run, message: Any) -> None:
-        raise RuntimeError(f"no rule handled event {message.id} of stage {message.stage!r}")
+    @staticmethod
+    def _mdc_event(run: _Run, after: int) -> dict[str, Any]:
+        return run.event(after=after, facts=run.facts.mdc_facts, **run.facts.numbers)
 
-    def _mdc_event(self, run: _Run, after: int) -> dict[str, Any]:
-        return run.event("mdc", after=after, facts=run.facts.mdc_facts, **run.facts.numbers)
+    def _walk(self, run: _Run) -> None:
+        """Post the record's events, each to its stage's ruleset, and run the one rule that fires for each.
+
+        The engine calls are those of `durable.engine.Ruleset` (assert the event, start the action of its state,
+        complete it), made directly and synchronously on the caller's thread."""
+        stage: _Ruleset | None = self._mdc_stage
+        event: dict[str, Any] | None = self._mdc_event(run, after=0)
+        while stage is not None and event is not None:
+            status, state = durable_rules_engine.assert_event(stage.handle, _encode(event))
+            if status != 0:
+                raise RuntimeError(f"durable-rules refused event {event['id']} in {stage.name} (status {status})")
+            action = durable_rules_engine.start_action_for_state(stage.handle, state)
+            if not action:
+                raise RuntimeError(f"no rule of {stage.name} fired for event {event['id']}")
+            try:
+                rule = action[1].split('"', 2)[1]  # the action's message is {"<rule name>": {"m": <event>}}
+                step = stage.decisions[rule](run)
+            except BaseException:
+                durable_rules_engine.abandon_action(stage.handle, state)
+                raise
+            if durable_rules_engine.complete_and_start_action(stage.handle, state):
+                raise RuntimeError(f"a second action in {stage.name} for event {event['id']}")
+            stage, event = step if step is not None else (None, None)
+
+    def _pending_events(self) -> int:
+        """Events left in the engine's rulesets (zero between records: every event is consumed by its rule)."""
+        stages = [self._mdc_stage, *self._adrg_stage.values(), *self._drg_stage.values()]
+        pending = 0
+        for stage in stages:
+            try:
+                pending += len(json.loads(durable_rules_engine.get_events(stage.handle, "0")))
+            except durable_rules_engine.error:  # no state yet: the ruleset has not seen an event
+                continue
+        return pending
 
     # --- grouping -----------------------------------------------------------------------------------------------
 
@@ -414,16 +430,9 @@ class RulesEngine:
                 mdc=UNGROUPED[0], adrg=UNGROUPED[1], drg=UNGROUPED[2], status=GroupStatus.CHECK_FAILED,
                 trail=[TrailStep(step="check", zh=zh, en=en)],
             )  # fmt: skip
-        facts = self._facts(record)
+        run = _Run(rid=f"r{next(self._ids)}", facts=self._facts(record))
         with self._lock:
-            run = _Run(rid=f"r{next(self._ids)}", facts=facts)
-            self._runs[run.rid] = run
-            try:
-                self._host.post(self._name, self._mdc_event(run, after=0))
-            finally:
-                del self._runs[run.rid]
-        if run.error is not None:
-            raise RuntimeError(f"durable-rules action failed for record {run.rid}") from run.error
+            self._walk(run)
         if run.outcomes != 1:
             raise RuntimeError(f"durable-rules gave {run.outcomes} results for record {run.rid}, expected exactly 1")
         return self._result(record, run)
@@ -484,30 +493,30 @@ class RulesEngine:
             return [TrailStep(step="cc", zh="次要诊断中没有 CC 或 MCC", en="no secondary diagnosis is a CC or MCC")]
         steps = []
         for a in facts.assessed:
-            principal = _exclusion(a.principal_table)
-            if a.counts and a.principal_table is None:
-                zh = f"次要诊断 {a.code} 为{a.level}（排除表 {a.table}），主要诊断无排除表，计为{LEVEL_ZH[a.level]}"
+            level_zh, level_en, table, principal = LEVEL_ZH[a.level], LEVEL_EN[a.level], a.table, a.principal_table
+            if principal is None:
+                zh = f"次要诊断 {a.code} 为{a.level}（排除表 {table}），主要诊断无排除表，计为{level_zh}"
                 en = (
-                    f"secondary diagnosis {a.code} is a {a.level} (exclusion table {a.table}); the principal "
-                    f"diagnosis has no exclusion table: counts as a {LEVEL_EN[a.level]}"
+                    f"secondary diagnosis {a.code} is {level_en} (exclusion table {table}); the principal diagnosis "
+                    "has no exclusion table: it counts"
                 )
             elif a.counts:
                 zh = (
-                    f"次要诊断 {a.code} 为{a.level}，其排除表 {a.table} 与主要诊断的{principal}不同，"
-                    f"计为{LEVEL_ZH[a.level]}"
+                    f"次要诊断 {a.code} 为{a.level}，其排除表 {table} 与主要诊断的排除表 {principal} 不同，"
+                    f"计为{level_zh}"
                 )
                 en = (
-                    f"secondary diagnosis {a.code} is a {a.level}; its exclusion table {a.table} differs from the "
-                    f"principal diagnosis's exclusion table {a.principal_table}: counts as a {LEVEL_EN[a.level]}"
+                    f"secondary diagnosis {a.code} is {level_en}; its exclusion table {table} differs from the "
+                    f"principal diagnosis's exclusion table {principal}: it counts"
                 )
             else:
                 zh = (
-                    f"次要诊断 {a.code} 为{a.level}，但其排除表 {a.table} 与主要诊断的{principal}相同，被排除，"
-                    f"不计为{LEVEL_ZH[a.level]}"
+                    f"次要诊断 {a.code} 为{a.level}，但其排除表 {table} 与主要诊断的排除表 {principal} 相同，"
+                    f"被排除，不计为{level_zh}"
                 )
                 en = (
-                    f"secondary diagnosis {a.code} is a {a.level} but is excluded: its exclusion table {a.table} "
-                    f"is the principal diagnosis's exclusion table {a.principal_table}"
+                    f"secondary diagnosis {a.code} is {level_en} but is excluded: its exclusion table {table} is the "
+                    f"principal diagnosis's exclusion table {principal}"
                 )
             steps.append(TrailStep(step="cc", zh=zh, en=en))
         return steps
