@@ -52,3 +52,33 @@ def test_inputs_with_the_same_name_are_refused(tmp_path: Path) -> None:
     files = [str(tmp_path / m / "claims.csv") for m in ("m1", "m2")]
     result = runner.invoke(app, ["validate", *files, "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "share this name" in result.output
+
+
+def test_explain_prints_the_trail() -> None:
+    from tests.conftest import CHS_DRG_11
+
+    if not (CHS_DRG_11 / "oracle_dev.csv").is_file():
+        import pytest
+
+        pytest.skip(f"the CHS-DRG 1.1 tables are not at {CHS_DRG_11}")
+    line = (CHS_DRG_11 / "oracle_dev.csv").read_text(encoding="utf-8").splitlines()[3]
+    result = runner.invoke(app, ["explain", line, "--ruleset", str(CHS_DRG_11)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "MDCF / FR2 / FR21  SUCCESS" in result.output
+    assert "A23.200" in result.output and "MCC" in result.output
+
+
+def test_group_with_the_rules_engine(tmp_path: Path) -> None:
+    from tests.conftest import DEMO_RULESET
+
+    source = tmp_path / "records.csv"
+    source.write_text(
+        "id,gender,age,age_days,birth_weight_g,diagnoses,procedures\n1,1,0,3,1000,P07.200,\n2,3,40,,,I10.x00,\n"
+    )
+    for engine in ("bulk", "rules"):
+        out = tmp_path / f"{engine}.csv"
+        result = runner.invoke(
+            app, ["group", str(source), "--ruleset", str(DEMO_RULESET), "--out", str(out), "--engine", engine]
+        )
+        assert result.exit_code == 0, result.output
+        assert pl.read_csv(out)["drg"].to_list() == ["PS15", "0000"]

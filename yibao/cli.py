@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from yibao.grouping import Grouper
 from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns, read_table
+from yibao.rules.records import GroupingRecord
 from yibao.synth import CaseSummary, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
@@ -159,3 +161,29 @@ def group(
     counts = result.group_by("group_status").len().sort("group_status")
     summary = ", ".join(f"{status} {n:,}" for status, n in counts.iter_rows())
     console.print(f"{result.height:,} claims grouped ({summary}); written to {out}")
+
+
+REFERENCE_COLUMNS = "id,gender,age,age_days,birth_weight_g,los_days,leaving_type,diagnoses,procedures"
+"""The columns of a record in the CHS-DRG reference format (oracle_dev.csv), the form `yibao explain` reads."""
+
+
+@app.command()
+@_friendly
+def explain(
+    record: Annotated[str, typer.Argument(help=f"One record as a CSV line: {REFERENCE_COLUMNS}[,…]")],
+    ruleset: Annotated[Path, typer.Option(help="Ruleset folder (CHS-DRG table format).")],
+) -> None:
+    """解释 Group one record on the rules engine and print the trail: which rule decided what, and why."""
+    header = REFERENCE_COLUMNS.split(",")
+    values = next(csv.reader([record]))[: len(header)]
+    if len(values) < len(header):
+        raise InputError("record", f"expected {len(header)} comma-separated values: {REFERENCE_COLUMNS}")
+    table = pl.DataFrame([values], schema=dict.fromkeys(header, pl.String), orient="row")
+    row = grouping_columns(table, "record").row(0, named=True)
+    result = Grouper.from_dir(ruleset, engine="rules").explain(GroupingRecord(**row))
+    steps = Table(title=f"{result.mdc} / {result.adrg} / {result.drg}  {result.status.value}")
+    for header_text in ("步骤 step", "说明", "explanation"):
+        steps.add_column(header_text)
+    for step in result.trail:
+        steps.add_row(step.step, step.zh, step.en)
+    console.print(steps)
