@@ -12,6 +12,7 @@ import polars as pl
 
 from benchmarks.conftest import peak_rss_mib
 from yibao.defaults import DEMO_RULESET
+from yibao.io.write import write_frame
 from yibao.rules.bulk import group_frame
 from yibao.rules.compiled import compiled
 from yibao.rules.load import load_ruleset
@@ -20,7 +21,7 @@ from yibao.rules.load import load_ruleset
 def _group_file(source: Path, target: Path) -> int:
     rules = compiled(load_ruleset(DEMO_RULESET))
     grouped = group_frame(pl.read_parquet(source), rules)
-    grouped.write_parquet(target)
+    write_frame(grouped, target)
     return grouped.height
 
 

@@ -21,6 +21,7 @@ from yibao.grouping import Grouper
 from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns, read_table
+from yibao.io.write import write_frame
 from yibao.rules.records import GroupingRecord
 from yibao.synth import CaseSummary, generate_case
 
@@ -129,17 +130,6 @@ def demo(
     console.print(f"{accepted:,} of {read:,} claims accepted; results in {out}/")
 
 
-def _write(frame: pl.DataFrame, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
-        frame.write_parquet(out)
-    elif out.suffix.lower() == ".csv":
-        lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
-        frame.with_columns(pl.col(name).list.join("|") for name in lists).write_csv(out)
-    else:
-        raise InputError(out, "output must end in .parquet or .csv")
-
-
 @app.command()
 @_friendly
 def group(
@@ -157,7 +147,7 @@ def group(
     table = read_table(claims)
     grouped = grouper.group_frame(grouping_columns(table, claims))
     result = table.with_columns(grouped.select("mdc", "adrg", "drg", "group_status"))
-    _write(result, out)
+    write_frame(result, out)
     counts = result.group_by("group_status").len().sort("group_status")
     summary = ", ".join(f"{status} {n:,}" for status, n in counts.iter_rows())
     console.print(f"{result.height:,} claims grouped ({summary}); written to {out}")

@@ -49,11 +49,9 @@ def group_arrays(frame: pl.DataFrame, rules: CompiledRuleset) -> tuple[np.ndarra
     )  # fmt: skip
 
 
-def _named(ids: str, names: pl.Series) -> pl.Expr:
+def _named(ids: np.ndarray, names: pl.Series) -> pl.Series:
     """Ids to names; -1 (none) to null."""
-    return pl.col(ids).replace_strict(
-        pl.int_range(names.len(), eager=True), names, default=None, return_dtype=pl.String
-    )
+    return names.gather(np.maximum(ids, 0)).set(pl.Series(ids < 0), None)
 
 
 def group_frame(frame: pl.DataFrame, rules: CompiledRuleset) -> pl.DataFrame:
@@ -62,15 +60,20 @@ def group_frame(frame: pl.DataFrame, rules: CompiledRuleset) -> pl.DataFrame:
     if missing:
         raise ValueError(f"grouping needs the columns {missing}")
     mdc, adrg, drg, status = group_arrays(frame, rules)
-    ids = pl.DataFrame({"mdc_id": mdc, "adrg_id": adrg, "drg_id": drg, "status": status})
+    named = pl.DataFrame(
+        {
+            "mdc": _named(mdc, rules.mdc_names),
+            "adrg": _named(adrg, rules.adrg_names),
+            "drg": _named(drg, rules.drg_names),
+            "status": status,
+        }
+    )
     grouped = pl.col("status") == SUCCESS
-    adrg_name = _named("adrg_id", rules.adrg_names)
-    drg_name = pl.coalesce(_named("drg_id", rules.drg_names), adrg_name)
     status_name = pl.col("status").replace_strict(range(len(STATUS_NAMES)), STATUS_NAMES, return_dtype=pl.String)
-    results = ids.select(
-        mdc=pl.when(grouped).then(_named("mdc_id", rules.mdc_names)).otherwise(pl.lit(UNGROUPED[0])),
-        adrg=pl.when(grouped).then(adrg_name).otherwise(pl.lit(UNGROUPED[1])),
-        drg=pl.when(grouped).then(drg_name).otherwise(pl.lit(UNGROUPED[2])),
+    results = named.select(
+        mdc=pl.when(grouped).then("mdc").otherwise(pl.lit(UNGROUPED[0])),
+        adrg=pl.when(grouped).then("adrg").otherwise(pl.lit(UNGROUPED[1])),
+        drg=pl.when(grouped).then(pl.coalesce("drg", "adrg")).otherwise(pl.lit(UNGROUPED[2])),
         group_status=status_name,
     )
     return frame.with_columns(results.get_columns())
