@@ -43,6 +43,10 @@ def test_demo(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path)], terminal_width=160)
     assert result.exit_code == 0, result.output
     assert "1,100,000 of 1,100,000 claims accepted" in result.output
+    grouped = pl.read_parquet(tmp_path / "grouped" / "inpatient.parquet")
+    assert grouped.height == 100_000 and set(grouped["group_status"]) <= {"SUCCESS", "FAIL", "CHECK_FAILED"}
+    assert (grouped["group_status"] == "SUCCESS").mean() > 0.95
+    assert "CHS-DRG 分组 grouping" in result.output
 
 
 def test_inputs_with_the_same_name_are_refused(tmp_path: Path) -> None:

@@ -120,14 +120,38 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo case and its results.")] = Path("demo_out"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 2025,
 ) -> None:
-    """演示 The main job on the embedded default: synthesise the demo county, then validate its claim files."""
+    """演示 The main job on the embedded default: synthesise the demo county, validate its claims, group its stays."""
     case = generate_case(out / "case", "county", seed, DEMO_RULESET)
     console.print(_case_table(case))
     claim_files = sorted((out / "case" / "claims").glob("*.parquet"))
     summaries = [validate_file(path, out / "validated") for path in claim_files]
     console.print(_summary_table(summaries))
     read, accepted = sum(s.read for s in summaries), sum(s.accepted for s in summaries)
-    console.print(f"{accepted:,} of {read:,} claims accepted; results in {out}/")
+    console.print(f"{accepted:,} of {read:,} claims accepted")
+    stays = pl.read_parquet([s.accepted_file for s in summaries if Path(s.source).name.startswith("inpatient")])
+    grouped = Grouper.from_dir(DEMO_RULESET).group_frame(stays)
+    write_frame(grouped, out / "grouped" / "inpatient.parquet")
+    console.print(_groups_table(grouped))
+    console.print(f"results in {out}/")
+
+
+def _groups_table(grouped: pl.DataFrame) -> Table:
+    """Stays by group status, and the most frequent DRGs with their share."""
+    table = Table(title="CHS-DRG 分组 grouping (demo ruleset)")
+    table.add_column("DRG / 状态 status")
+    table.add_column("住院 stays", justify="right")
+    table.add_column("占比 share", justify="right")
+    total = grouped.height
+    by_status = grouped.group_by("group_status").len().sort("len", descending=True)
+    top = (
+        grouped.filter(pl.col("group_status") == "SUCCESS")
+        .group_by("drg")
+        .len()
+        .sort(["len", "drg"], descending=[True, False])
+    )
+    for label, n in [*by_status.iter_rows(), *top.head(8).iter_rows()]:
+        table.add_row(label, f"{n:,}", f"{n / total:.1%}")
+    return table
 
 
 @app.command()
