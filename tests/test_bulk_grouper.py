@@ -92,3 +92,24 @@ def test_grouper_facade_groups_claims_and_frames(claim_row: dict[str, object]) -
     assert (result.mdc, result.adrg, result.drg, result.status) == ("MDCH", "HC2", "HC29", "SUCCESS")
     frame = grouper.group_frame(to_frame([claim]))
     assert frame.select("mdc", "adrg", "drg", "group_status").row(0) == ("MDCH", "HC2", "HC29", "SUCCESS")
+
+
+def test_null_code_parts_do_not_shift_other_records() -> None:
+    """A null inside one record's code list is an unknown code there, and leaves the next record's codes alone."""
+    rules = compiled(load_ruleset(DEMO_RULESET))
+    frame = pl.DataFrame(
+        {
+            "sex": [1, 2],
+            "age": [54, 30],
+            "age_days": [None, None],
+            "birth_weight_g": [None, None],
+            "diagnoses": [["K80.001", None], ["Z37.000"]],
+            "procedures": [[None, "51.2200"], []],
+        },
+        schema_overrides={"age_days": pl.Int64, "birth_weight_g": pl.Int64},
+    )
+    grouped = group_frame(frame, rules).select("drg", "group_status").rows()
+    # The null principal procedure is unknown, so the first stay takes MDCH's medical ADRG HU1 (no CC: HU15), not
+    # the cholecystectomy HC2; the delivery groups as it does alone.
+    assert grouped == [("HU15", "SUCCESS"), ("OR19", "SUCCESS")]
+    assert group_frame(frame.tail(1), rules).select("drg", "group_status").rows() == [("OR19", "SUCCESS")]

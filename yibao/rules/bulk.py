@@ -25,14 +25,16 @@ def _integers(frame: pl.DataFrame, column: str) -> np.ndarray:
 
 
 def _csr(frame: pl.DataFrame, column: str, codes: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A list column as (offsets, code ids): each code looked up in the ruleset's codes, -1 if unknown."""
+    """A list column as (offsets, code ids): each code looked up in the ruleset's codes, -1 if unknown.
+
+    A null part stays in its place as an unknown code: dropping it would shift every later record's codes."""
     lists = frame[column].fill_null([])
     lengths = lists.list.len().to_numpy()
     offsets = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    ids = lists.explode(empty_as_null=False).drop_nulls()
-    encoded = ids.replace_strict(codes, pl.int_range(codes.len(), eager=True), default=-1, return_dtype=pl.Int32)
-    return offsets, encoded.to_numpy()
+    parts = lists.explode(empty_as_null=False)
+    encoded = parts.replace_strict(codes, pl.int_range(codes.len(), eager=True), default=-1, return_dtype=pl.Int32)
+    return offsets, encoded.fill_null(-1).to_numpy()
 
 
 def group_arrays(frame: pl.DataFrame, rules: CompiledRuleset) -> tuple[np.ndarray, ...]:
