@@ -76,7 +76,7 @@ def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int, **files: s
         read=read,
         accepted=read - rejected,
         rejected=rejected,
-        blank_rows=total - read,
+        blank_rows=blank,
         reject_lines=reject_count,
         ignored_columns=raw.columns.ignored,
     )

@@ -91,11 +91,18 @@ def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
     return rules
 
 
+def _code_sources(raw_claims: RawClaims, name: str) -> list[str]:
+    """The columns a code list is assembled from: its principal column, its `|`-separated others, numbered others."""
+    principal, others = CODE_PARTS[name]
+    columns = raw_claims.columns
+    return [c for c in (principal, others) if c in columns.single] + columns.numbered.get(others, [])
+
+
 def code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
     """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns."""
     columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
     principal, others = CODE_PARTS[name]
-    assembled = [c for c in (principal, others) if c in columns.single] + columns.numbered.get(others, [])
+    assembled = _code_sources(raw_claims, name)
     if name in columns.single:
         if assembled:
             raise InputError(raw_claims.source, f"both {columns.single[name]!r} and {assembled[0]!r} give {name}")
@@ -167,8 +174,7 @@ def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
         if isinstance(schema[name], pl.List):
             return pl.col(name).list.len().fill_null(0) == 0
         return text(pl.col(name)).is_null()
-    principal, others = CODE_PARTS[name]
-    sources = [c for c in (principal, others) if c in columns.single] + columns.numbered.get(others, [])
+    sources = _code_sources(raw_claims, name)
     return pl.all_horizontal([text(pl.col(c)).is_null() for c in sources]) if sources else pl.lit(True)
 
 
@@ -192,7 +198,7 @@ def _duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> pl.
 
 
 def pre_pass(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None) -> PrePass:
-    """The pre-pass over the (non-blank) staged rows of a whole file."""
+    """The pre-pass over the staged rows of a whole file (blank rows may be among them: they add nothing)."""
     optimizations = optimizations or pl.QueryOptFlags()
     duplicates = _duplicate_ids(staged, optimizations)
     distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in LIST_FIELDS]
