@@ -46,8 +46,8 @@ def group_arrays(frame: pl.DataFrame, rules: CompiledRuleset) -> tuple[np.ndarra
         _integers(frame, "sex"), _integers(frame, "age"), _integers(frame, "age_days"),
         _integers(frame, "birth_weight_g"), dx_offsets, dx_codes, px_offsets, px_codes,
         r.dx_in_list, r.px_in_list, r.px_tag, r.dx_region, r.cc_level, r.cc_table, r.pdx_table, r.px_is_or,
-        r.cond_start, r.cond_end, r.cond_predicate, r.cond_list, r.cond_arg, r.mdc_order, r.adrg_start, r.adrg_end,
-        r.adrg_seq, r.drg_start, r.drg_end, r.drg_seq, r.drg_split, r.combo_start, r.combo_end, r.combo_mask,
+        r.cond_start, r.cond_end, r.cond_predicate, r.cond_list, r.cond_arg, r.adrg_start, r.adrg_end,
+        r.drg_start, r.drg_end, r.drg_split, r.combo_start, r.combo_end, r.combo_mask,
     )  # fmt: skip
 
 

@@ -53,13 +53,10 @@ class CompiledRuleset:
     cond_predicate: np.ndarray  # int8
     cond_list: np.ndarray  # int32: dx or px list id by the predicate's kind, -1 for none
     cond_arg: np.ndarray  # int64
-    mdc_order: np.ndarray  # int32: MDC ids in evaluation order
-    adrg_start: np.ndarray  # int32 [mdc]
+    adrg_start: np.ndarray  # int32 [mdc]: MDC, ADRG and DRG ids are their positions in evaluation order
     adrg_end: np.ndarray
-    adrg_seq: np.ndarray  # int32: ADRG ids, by MDC, in evaluation order
     drg_start: np.ndarray  # int32 [adrg]
     drg_end: np.ndarray
-    drg_seq: np.ndarray  # int32: DRG ids, by ADRG, in evaluation order
     drg_split: np.ndarray  # int8
     combo_start: np.ndarray  # int32 [adrg]
     combo_end: np.ndarray
@@ -201,13 +198,10 @@ def compile_ruleset(ruleset: RulesetTables) -> CompiledRuleset:
         cond_predicate=conditions["predicate"].replace_strict(PREDICATE_IDS, return_dtype=pl.Int8).to_numpy(),
         cond_list=cond_list.cast(pl.Int32).to_numpy(),
         cond_arg=conditions["arg"].cast(pl.Int64, strict=False).fill_null(0).to_numpy(),
-        mdc_order=np.arange(len(mdc_id), dtype=np.int32),
         adrg_start=adrg_start,
         adrg_end=adrg_end,
-        adrg_seq=np.arange(len(adrg_id), dtype=np.int32),
         drg_start=drg_start,
         drg_end=drg_end,
-        drg_seq=np.arange(drgs.height, dtype=np.int32),
         drg_split=drgs["split"].replace_strict(SPLIT_IDS, return_dtype=pl.Int8).to_numpy(),
         combo_start=combo_start,
         combo_end=combo_end,

@@ -108,11 +108,13 @@ def _split_holds(split, dx, cc_level, cc_table, pdx_table) -> bool:  # fmt: skip
 @njit(cache=True, parallel=True)
 def group_kernel(sex, age, age_days, weight, dx_offsets, dx_codes, px_offsets, px_codes,
                  dx_in_list, px_in_list, px_tag, dx_region, cc_level, cc_table, pdx_table, px_is_or,
-                 cond_start, cond_end, cond_predicate, cond_list, cond_arg, mdc_order, adrg_start, adrg_end, adrg_seq,
-                 drg_start, drg_end, drg_seq, drg_split, combo_start, combo_end, combo_mask):  # fmt: skip
-    """Group every record: returns (mdc, adrg, drg, status) arrays; ids are -1 where there is none."""
+                 cond_start, cond_end, cond_predicate, cond_list, cond_arg, adrg_start, adrg_end, drg_start, drg_end,
+                 drg_split, combo_start, combo_end, combo_mask):  # fmt: skip
+    """Group every record: returns (mdc, adrg, drg, status) arrays; ids are -1 where there is none.
+
+    MDC, ADRG and DRG ids are their positions in evaluation order, so walking ids in order walks the rules."""
     n = sex.size
-    n_mdc = mdc_order.size
+    n_mdc = adrg_start.size
     mdc_out = np.full(n, -1, dtype=np.int32)
     adrg_out = np.full(n, -1, dtype=np.int32)
     drg_out = np.full(n, -1, dtype=np.int32)
@@ -123,7 +125,7 @@ def group_kernel(sex, age, age_days, weight, dx_offsets, dx_codes, px_offsets, p
         if not _check(sex[i], age[i], age_days[i], weight[i], dx.size):
             status[i] = CHECK_FAILED
             continue
-        for m in mdc_order:
+        for m in range(n_mdc):
             entered = True
             for c in range(cond_start[m], cond_end[m]):
                 if not _holds(cond_predicate[c], cond_list[c], cond_arg[c], -1, sex[i], age[i], age_days[i], weight[i],
@@ -133,8 +135,7 @@ def group_kernel(sex, age, age_days, weight, dx_offsets, dx_codes, px_offsets, p
                     break
             if not entered:
                 continue
-            for k in range(adrg_start[m], adrg_end[m]):
-                a = adrg_seq[k]
+            for a in range(adrg_start[m], adrg_end[m]):
                 owner = n_mdc + a
                 taken = True
                 for c in range(cond_start[owner], cond_end[owner]):
@@ -148,7 +149,7 @@ def group_kernel(sex, age, age_days, weight, dx_offsets, dx_codes, px_offsets, p
                 mdc_out[i], adrg_out[i], status[i] = m, a, SUCCESS
                 for j in range(drg_start[a], drg_end[a]):
                     if _split_holds(drg_split[j], dx, cc_level, cc_table, pdx_table):
-                        drg_out[i] = drg_seq[j]
+                        drg_out[i] = j
                         break
                 break
             if status[i] == SUCCESS:
