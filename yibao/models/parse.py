@@ -141,6 +141,8 @@ def parse_texts(values: dict[str, str], specs: dict[str, FieldSpec]) -> dict[str
 
     Raises ValueError naming every field whose text cannot be read, with the bulk path's reasons.
     """
+    if not values:  # typed input (dates, Decimals, ints …) has nothing to parse
+        return {}
     frame = pl.DataFrame({name: [value] for name, value in values.items()}, schema=dict.fromkeys(values, pl.String))
     trimmed = frame.select(text(pl.col(name)).alias(name) for name in values)
     parsed = trimmed.select(parse(pl.col(name), specs[name], pl.String()).alias(name) for name in values)
