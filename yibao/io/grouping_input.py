@@ -59,7 +59,7 @@ def grouping_columns(frame: pl.DataFrame, source: Path | str) -> pl.DataFrame:
     """`GROUPING_COLUMNS` taken from a frame whose columns may use any alias (missing values as null)."""
     raw = raw_claims(frame, source)
     present = raw.columns.single
-    return raw.frame.select(
+    return raw.rows.select(
         sex=_sex(present),
         age=_integer("age", present),
         age_days=_integer("age_days", present),
