@@ -1,0 +1,227 @@
+"""Grouped stays as the settlement's arrays, prepared once per year and reused by every policy run on them.
+
+Input (`CASE_COLUMNS`): one row per grouped inpatient stay. Rows that cannot be settled are set aside with the
+reason (`SettlementCases.excluded`); `read = settled + excluded` always holds. Everything a policy may change
+(thresholds, tables, budget) is applied later, so a "what if" re-settles without re-reading or re-grouping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from yibao.errors import InputError
+from yibao.models import Claim
+from yibao.models.enums import Level
+from yibao.models.parse import parse, text, unreadable
+from yibao.models.schema import field_specs
+from yibao.rules.records import UNGROUPED, GroupStatus
+
+CASE_COLUMNS: dict[str, pl.DataType] = {
+    "claim_id": pl.String(),
+    "person_key": pl.String(),
+    "institution_id": pl.String(),
+    "admission_date": pl.Date(),
+    "discharge_date": pl.Date(),
+    "los_days": pl.Int32(),
+    "discharge_mode": pl.Int8(),
+    "total_cost": pl.Decimal(18, 2),
+    "own_share": pl.Decimal(18, 2),
+    "drg": pl.String(),
+}
+"""Columns a settlement needs; `self_pay_cost` (Decimal) too when the policy counts it, and `group_status` and
+`visit_type` are used when present (not SUCCESS: ungrouped; not inpatient: excluded)."""
+
+OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
+    "self_pay_cost": pl.Decimal(18, 2),
+    "group_status": pl.String(),
+    "visit_type": pl.String(),
+}
+INSTITUTION_COLUMNS = ("institution_id", "level", "alliance_id")
+NO_NEXT_STAY = np.iinfo(np.int32).max
+"""Gap (days) of a stay with no later stay of the same person and DRG."""
+
+
+@dataclass(frozen=True, eq=False)
+class SettlementCases:
+    """One year's settled stays as arrays (index order = `claims` row order) and the rows set aside."""
+
+    year: int
+    claims: pl.DataFrame
+    """claim_id, institution_id, drg, month of each settled stay."""
+    excluded: pl.DataFrame
+    """claim_id, row, reason of each stay set aside."""
+    institutions: pl.DataFrame
+    """institution_id, level, alliance_id; the institution index is the row."""
+    groups: pl.Series
+    """The distinct grouped DRG codes; the group index is the position (-1: not grouped)."""
+    group: np.ndarray
+    institution: np.ndarray
+    month: np.ndarray
+    cost_fen: np.ndarray
+    own_share_fen: np.ndarray
+    self_pay_fen: np.ndarray
+    los_days: np.ndarray
+    discharge_mode: np.ndarray
+    gap_any: np.ndarray
+    """Days from discharge to the next admission of the same person with the same DRG, anywhere."""
+    gap_same_institution: np.ndarray
+    """The same, at the same institution."""
+
+    @property
+    def read(self) -> int:
+        return self.claims.height + self.excluded.height
+
+    def __len__(self) -> int:
+        return self.claims.height
+
+
+def read_institutions(path: Path | str) -> pl.DataFrame:
+    """An institutions file (CSV/Parquet/Excel with institution_id, level, alliance_id) as a frame of levels."""
+    return institutions_frame(read_table(path), path)
+
+
+def read_table(path: Path | str) -> pl.DataFrame:
+    """A small table of a case or policy (CSV as text, or Parquet)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    if path.suffix.lower() == ".parquet":
+        return pl.read_parquet(path)
+    return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+
+
+def institutions_frame(frame: pl.DataFrame, source: Path | str = "institutions") -> pl.DataFrame:
+    """institution_id, level (canonical value), alliance_id; errors name the row and field."""
+    missing = [c for c in ("institution_id", "level") if c not in frame.columns]
+    if missing:
+        raise InputError(source, f"missing columns {missing}")
+    if "alliance_id" not in frame.columns:
+        frame = frame.with_columns(alliance_id=pl.lit(None, pl.String))
+    frame = frame.select(pl.col(c).cast(pl.String) for c in INSTITUTION_COLUMNS)
+    aliases = Level.aliases()
+    for row, (institution, level) in enumerate(frame.select("institution_id", "level").iter_rows(), start=1):
+        if not institution:
+            raise InputError(source, "institution_id is empty", row=row, field="institution_id")
+        if (level or "").strip() not in aliases:
+            raise InputError(source, f"unknown level {level!r}", row=row, field="level")
+    duplicated = frame.filter(pl.col("institution_id").is_duplicated())
+    if duplicated.height:
+        raise InputError(source, f"institution_id {duplicated['institution_id'][0]!r} appears more than once")
+    return frame.with_columns(level=pl.col("level").str.strip_chars().replace_strict(aliases, return_dtype=pl.String))
+
+
+def typed_cases(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataFrame:
+    """A grouped-claims frame with `CASE_COLUMNS` in their types, parsed with the claim model's parsers.
+
+    A value that is present but unreadable is an error naming the row and the field (a grouped file comes out of
+    validation, so one bad value means the wrong file, not a row to quarantine)."""
+    specs = {spec.name: spec for spec in field_specs(Claim)}
+    wanted = {**CASE_COLUMNS, **{k: v for k, v in OPTIONAL_COLUMNS.items() if k in frame.columns}}
+    missing = [name for name in CASE_COLUMNS if name not in frame.columns]
+    if missing:
+        raise InputError(source, f"missing columns {missing}")
+    raw = frame.select(text(pl.col(name)).alias(name) if frame.schema[name] == pl.String else pl.col(name)
+                       for name in wanted)  # fmt: skip
+    parsed = raw.select(
+        parse(pl.col(name), specs[name], raw.schema[name]).cast(dtype).alias(name) if name in specs
+        else pl.col(name).cast(dtype).alias(name)
+        for name, dtype in wanted.items()
+    )  # fmt: skip
+    for name in wanted:
+        bad = raw[name].is_not_null() & parsed[name].is_null()
+        if bad.any():
+            row = int(bad.arg_true()[0]) + 1
+            reason = unreadable(specs[name]) if name in specs else "unreadable value"
+            raise InputError(source, reason, row=row, field=name)
+    return parsed
+
+
+def read_cases(path: Path | str) -> pl.DataFrame:
+    """Grouped claims from a CSV or Parquet file (the output of `yibao group`), typed by `typed_cases`."""
+    return typed_cases(read_table(path), path)
+
+
+def _exclusion(frame: pl.DataFrame, year: int, known: pl.Series) -> pl.Expr:
+    """The reason a row cannot be settled this year, or null."""
+    reasons: list[tuple[pl.Expr, str]] = [
+        (pl.col("claim_id").is_null(), "清单流水号为空 no claim id"),
+        (pl.col("claim_id").is_duplicated(), "清单流水号重复 duplicate claim id"),
+        (
+            ~pl.col("institution_id").is_in(known.implode()),
+            "机构不在机构表中 institution not in the institutions table",
+        ),
+        (pl.col("discharge_date").is_null(), "无出院日期 no discharge date"),
+        (pl.col("discharge_date").dt.year() != year, f"出院日期不在{year}年 discharged outside {year}"),
+        (pl.col("total_cost").is_null(), "无医疗费总额 no total cost"),
+        (pl.col("own_share").is_null(), "无个人自付 no own share"),
+        (pl.col("los_days").is_null(), "无住院天数 no length of stay"),
+    ]
+    if "visit_type" in frame.columns:
+        reasons.insert(0, (pl.col("visit_type").is_in(["inpatient", "住院"]).not_(), "非住院 not an inpatient stay"))
+    expression = pl.lit(None, pl.String)
+    for condition, reason in reversed(reasons):
+        expression = pl.when(condition.fill_null(True)).then(pl.lit(reason)).otherwise(expression)
+    return expression
+
+
+def _next_stay_gap(frame: pl.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each grouped stay: days from its discharge to the next admission of a stay sharing `keys` (and DRG)."""
+    order = [*keys, "drg", "admission_date", "discharge_date", "claim_id"]
+    ranked = frame.filter(pl.col("group") >= 0).select("i", *order).drop_nulls(keys).sort(order)
+    same = pl.all_horizontal(pl.col(k).shift(-1) == pl.col(k) for k in [*keys, "drg"])
+    gaps = ranked.select(
+        "i", gap=pl.when(same).then((pl.col("admission_date").shift(-1) - pl.col("discharge_date")).dt.total_days())
+    )
+    result = np.full(frame.height, NO_NEXT_STAY, dtype=np.int32)
+    known = gaps.drop_nulls("gap")
+    result[known["i"].to_numpy()] = known["gap"].clip(-NO_NEXT_STAY, NO_NEXT_STAY).cast(pl.Int32).to_numpy()
+    return result
+
+
+def _fen(column: str) -> pl.Expr:
+    return (pl.col(column).cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
+
+
+def prepare_cases(claims: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
+    """Encode one year's grouped claims (`CASE_COLUMNS`) against the institutions for settlement."""
+    claims = typed_cases(claims) if any(claims.schema.get(k) != v for k, v in CASE_COLUMNS.items()) else claims
+    institutions = institutions_frame(institutions)
+    reason = _exclusion(claims, year, institutions["institution_id"])
+    marked = claims.with_row_index("row", offset=1).with_columns(reason=reason)
+    excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
+    kept = marked.filter(pl.col("reason").is_null())
+    if "self_pay_cost" not in kept.columns:
+        kept = kept.with_columns(self_pay_cost=pl.lit(None, pl.Decimal(18, 2)))
+    grouped = pl.col("drg").is_not_null() & (pl.col("drg") != UNGROUPED[2])
+    if "group_status" in kept.columns:
+        grouped = grouped & (pl.col("group_status") == GroupStatus.SUCCESS.value)
+    groups = kept.filter(grouped)["drg"].unique().sort()
+    encoded = kept.with_row_index("i").with_columns(
+        group=pl.when(grouped).then(pl.col("drg").replace_strict(groups, pl.int_range(groups.len(), eager=True),
+                                                                 default=-1, return_dtype=pl.Int32)).otherwise(-1),
+        institution=pl.col("institution_id").replace_strict(
+            institutions["institution_id"], pl.int_range(institutions.height, eager=True), return_dtype=pl.Int32
+        ),
+        month=pl.col("discharge_date").dt.month().cast(pl.Int8),
+    )  # fmt: skip
+    return SettlementCases(
+        year=year,
+        claims=encoded.select("claim_id", "institution_id", "drg", "month"),
+        excluded=excluded,
+        institutions=institutions,
+        groups=groups,
+        group=encoded["group"].to_numpy(),
+        institution=encoded["institution"].to_numpy(),
+        month=encoded["month"].to_numpy(),
+        cost_fen=encoded.select(_fen("total_cost"))["total_cost"].to_numpy(),
+        own_share_fen=encoded.select(_fen("own_share"))["own_share"].to_numpy(),
+        self_pay_fen=encoded.select(_fen("self_pay_cost").fill_null(0))["self_pay_cost"].to_numpy(),
+        los_days=encoded["los_days"].cast(pl.Int32).to_numpy(),
+        discharge_mode=encoded["discharge_mode"].fill_null(-1).cast(pl.Int8).to_numpy(),
+        gap_any=_next_stay_gap(encoded, ["person_key"]),
+        gap_same_institution=_next_stay_gap(encoded, ["person_key", "institution_id"]),
+    )

@@ -1,0 +1,206 @@
+"""A settlement policy (点数法结算办法) as data: a TOML file validated by these models.
+
+Every number of the point method is a field here with a documented default; the code has none of its own.
+Tables a policy refers to (base points, coefficients, bed-day points, special reviews, deductions, history
+files) are paths relative to the policy file. See `docs/settlement-policy.md` for each key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from yibao.errors import InputError
+from yibao.models.enums import DischargeMode, Level
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HistoryYear(_Section):
+    """One past year of grouped claims and its weight (e.g. 2:3:5, oldest to newest)."""
+
+    file: Path = Field(description="grouped claims of that year (needs institution_id, drg, total_cost)")
+    weight: Decimal = Field(Decimal(1), gt=0, description="权重")
+
+
+class BasePoints(_Section):
+    """基准点数: `mean_cost[g] / mean_cost[all] × scale` from history, or a table given by the bureau."""
+
+    scale: Decimal = Field(Decimal(100), gt=0, description="the points of a case of average cost")
+    decimals: int = Field(4, ge=0, le=6, description="base points and case points are rounded half-up to these")
+    history: list[HistoryYear] = Field(default_factory=list, description="past years, oldest first")
+    iqr_fence: Decimal | None = Field(
+        Decimal("1.5"), ge=0, description="trim each group-year's costs to [Q1 − k·IQR, Q3 + k·IQR]; none: no trim"
+    )
+    table: Path | None = Field(None, description="CSV: drg, base_points, mean_cost (instead of history)")
+    mean_cost_all: Decimal | None = Field(None, gt=0, description="mean cost of all cases (元), with `table`")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BasePoints:
+        if bool(self.history) == (self.table is not None):
+            raise ValueError("give either history (past years) or table (a base-point table), not both or neither")
+        if self.table is not None and self.mean_cost_all is None:
+            raise ValueError("a base-point table needs mean_cost_all (次均费用 of all cases, 元)")
+        return self
+
+
+class Coefficients(_Section):
+    """差异系数: computed from history (`mean_cost[h,g] / mean_cost[all,g]`), per level, from a table, or none."""
+
+    method: Literal["computed", "level", "table", "none"] = "none"
+    decimals: int = Field(4, ge=0, le=6)
+    levels: dict[Level, Decimal] = Field(default_factory=dict, description="coefficient per institution level")
+    table: Path | None = Field(None, description="CSV: institution_id, drg, coefficient")
+    uniform_groups: list[str] = Field(default_factory=list, description="同病同价: groups with coefficient 1")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Coefficients:
+        if self.method == "level" and not self.levels:
+            raise ValueError('method "level" needs levels, e.g. levels = { "三级" = 1.1, "二级" = 1.0 }')
+        if self.method == "table" and self.table is None:
+            raise ValueError("method 'table' needs table = <csv file>")
+        return self
+
+
+class HighRatioTier(_Section):
+    """A high-ratio threshold for groups whose base points are at most `max_base_points` (none: all above)."""
+
+    max_base_points: Decimal | None = None
+    ratio: Decimal = Field(gt=1)
+
+
+class CaseClasses(_Section):
+    """病例分类 and their thresholds; optional classes are off when their key is absent."""
+
+    low_ratio: Decimal = Field(Decimal("0.4"), gt=0, description="r ≤ low: base × r (低倍率)")
+    mid_band_upper: Decimal | None = Field(None, description="low < r ≤ this: base × (r + mid_band_add)")
+    mid_band_add: Decimal = Field(Decimal("0.2"), ge=0)
+    high_ratio_by: Literal["base_points", "level"] = "base_points"
+    high_ratio_tiers: list[HighRatioTier] = Field(
+        default_factory=lambda: [
+            HighRatioTier(max_base_points=Decimal(100), ratio=Decimal(3)),
+            HighRatioTier(max_base_points=Decimal(300), ratio=Decimal(2)),
+            HighRatioTier(ratio=Decimal("1.5")),
+        ],
+        description="r ≥ threshold: base × coef + base × (r − threshold) (高倍率); by base-point tier",
+    )
+    high_ratio_levels: dict[Level, Decimal] = Field(default_factory=dict, description="thresholds by level")
+    incomplete_discharge_modes: list[DischargeMode] = Field(
+        default_factory=lambda: [DischargeMode.TRANSFER, DischargeMode.TO_COMMUNITY, DischargeMode.AGAINST_ADVICE,
+                                 DischargeMode.DEATH],
+        description="未完成治疗: base × coef × r capped at base, when r < incomplete_max_ratio",
+    )  # fmt: skip
+    incomplete_max_ratio: Decimal = Field(Decimal(1), gt=0)
+    ambiguous_suffix: str = Field("QY", min_length=1, description="DRG codes ending so are ambiguous (歧义组)")
+    ambiguous_ratio: Decimal = Field(Decimal(1), ge=0, description="歧义组: cost ÷ mean_cost[all] × scale × this")
+    ungrouped_ratio: Decimal = Field(Decimal(1), ge=0, description="未入组/无基准点数: the same conversion × this")
+    los_outside_max: int | None = Field(None, ge=0, description="LOS ≤ this is paid outside DRG (按项目折算)")
+    los_outside_min: int | None = Field(None, ge=1, description="LOS ≥ this is paid outside DRG")
+    outside_ratio: Decimal = Field(Decimal(1), ge=0, description="outside DRG: cost ÷ mean_cost[all] × scale × this")
+    bed_day_table: Path | None = Field(None, description="CSV: drg, points_per_day (按床日)")
+    special_review_table: Path | None = Field(None, description="CSV: claim_id, points (特病单议)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CaseClasses:
+        if self.mid_band_upper is not None and self.mid_band_upper <= self.low_ratio:
+            raise ValueError("mid_band_upper must be above low_ratio")
+        if self.high_ratio_by == "level" and not self.high_ratio_levels:
+            raise ValueError("high_ratio_by = 'level' needs high_ratio_levels")
+        if self.high_ratio_by == "base_points" and (
+            not self.high_ratio_tiers or self.high_ratio_tiers[-1].max_base_points is not None
+        ):
+            raise ValueError("the last high-ratio tier must have no max_base_points (it takes every group above)")
+        if any(t.ratio <= 1 for t in self.high_ratio_levels.values()):
+            raise ValueError("high-ratio thresholds must be above 1")
+        return self
+
+
+class Readmission(_Section):
+    """再入院: the earlier of two stays with the same DRG within `days` has its points × `factor`."""
+
+    days: int | None = Field(15, ge=0, description="none: no readmission rule")
+    factor: Decimal = Field(Decimal("0.5"), ge=0, le=1)
+    same_institution: bool = Field(True, description="only stays at the same institution count")
+    excepted_groups: list[str] = Field(default_factory=list, description="DRG or ADRG codes exempt (放化疗 …)")
+
+
+class Budget(_Section):
+    """年度住院统筹基金预算 and what counts as the patients' share (个人负担) in the point value."""
+
+    fund_budget: Decimal = Field(ge=0, decimal_places=2, description="元")
+    patient_share: list[Literal["own_share", "self_pay_cost"]] = Field(default_factory=lambda: ["own_share"])
+    monthly_weights: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(1)] * 12, description="how the budget spreads over months 1..12"
+    )
+
+    @model_validator(mode="after")
+    def _twelve(self) -> Budget:
+        if len(self.monthly_weights) != 12 or any(w < 0 for w in self.monthly_weights):
+            raise ValueError("monthly_weights needs 12 non-negative numbers")
+        return self
+
+
+class PointValue(_Section):
+    """点值: decimals it is published with; the monthly provisional value (from the budget, or given)."""
+
+    decimals: int = Field(4, ge=0, le=8)
+    monthly: Literal["budget"] | Decimal = Field("budget", description="'budget' or a fixed 元 per point")
+
+
+class Monthly(_Section):
+    """月度预结算: prepayment ratio and quality deposit withheld (质量保证金)."""
+
+    prepayment_ratio: Decimal = Field(Decimal("0.9"), ge=0, le=1)
+    quality_deposit_ratio: Decimal = Field(Decimal(0), ge=0, le=1, description="of each monthly advance")
+
+
+class Clearing(_Section):
+    """年度清算: deposit returned and audit deductions (违规扣减)."""
+
+    deposit_returned_ratio: Decimal = Field(Decimal(1), ge=0, le=1)
+    deductions_table: Path | None = Field(None, description="CSV: institution_id, points, amount, reason")
+    deduction_factor: Decimal = Field(Decimal(1), ge=0, description="k in amount × k and points × point value × k")
+
+
+class Policy(_Section):
+    """一个统筹区一年的 DRG 点数法结算办法."""
+
+    name: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    budget: Budget
+    base_points: BasePoints
+    coefficients: Coefficients = Coefficients()
+    case_classes: CaseClasses = CaseClasses()
+    readmission: Readmission = Readmission()
+    point_value: PointValue = PointValue()
+    monthly: Monthly = Monthly()
+    clearing: Clearing = Clearing()
+    folder: Path = Field(Path("."), exclude=True, description="where relative table paths start")
+
+    def path(self, relative: Path) -> Path:
+        """A table path of the policy, resolved against the policy's folder."""
+        return relative if relative.is_absolute() else self.folder / relative
+
+
+def load_policy(path: Path | str) -> Policy:
+    """Read and validate a policy TOML file; errors name the file and the key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise InputError(path, "no such policy file") from error
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path, f"not valid TOML: {error}") from error
+    try:
+        return Policy.model_validate({**data, "folder": path.parent})
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise InputError(path, f"{first['msg']}{more}", field=key) from error
