@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from yibao.errors import InputError
 from yibao.settlement.cases import SettlementCases, read_table
@@ -73,7 +74,7 @@ def read_deductions(policy: Policy, cases: SettlementCases) -> list[Deduction]:
         raise InputError(path, f"missing columns {missing}")
     index = {code: i for i, code in enumerate(cases.institutions["institution_id"].to_list())}
     deductions = []
-    for row, record in enumerate(frame.cast(dict.fromkeys(frame.columns, str)).to_dicts(), start=1):
+    for row, record in enumerate(frame.cast(dict.fromkeys(frame.columns, pl.String)).to_dicts(), start=1):
         h = index.get((record["institution_id"] or "").strip())
         if h is None:
             raise InputError(path, "institution not in the institutions table", row=row, field="institution_id")

@@ -7,8 +7,8 @@ Classes are tried in this order; the first that applies decides:
 | 9 | special review 特病单议 | the panel's points |
 | 8 | outside DRG 住院天数除外 (LOS ≤ / ≥ a limit) | cost ÷ mean_cost[all] × scale × outside_ratio |
 | 7 | ungrouped 未入组 (or a group without base points) | cost ÷ mean_cost[all] × scale × ungrouped_ratio |
+| 5 | bed-day 床日 (wins over the QY suffix) | points_per_day × LOS |
 | 6 | ambiguous 歧义组 (QY) | cost ÷ mean_cost[all] × scale × ambiguous_ratio |
-| 5 | bed-day 床日 | points_per_day × LOS |
 | 4 | incomplete 未完成治疗 (discharge mode listed, r < limit) | min(base × coef × r, base) |
 | 3 | high ratio 高倍率 (r ≥ threshold) | base × coef + base × (r − threshold) |
 | 1 | low ratio 低倍率 (r ≤ low) | min(base × r, base × coef) |

@@ -116,7 +116,7 @@ class CaseClasses(_Section):
             not self.high_ratio_tiers or self.high_ratio_tiers[-1].max_base_points is not None
         ):
             raise ValueError("the last high-ratio tier must have no max_base_points (it takes every group above)")
-        if any(t.ratio <= 1 for t in self.high_ratio_levels.values()):
+        if any(ratio <= 1 for ratio in self.high_ratio_levels.values()):
             raise ValueError("high-ratio thresholds must be above 1")
         return self
 
