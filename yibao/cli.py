@@ -23,6 +23,10 @@ from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns, read_table
 from yibao.io.write import write_frame
 from yibao.rules.records import GroupingRecord
+from yibao.settlement import Settlement
+from yibao.settlement import settle as run_settlement
+from yibao.settlement.case_dir import load_case, write_settlement
+from yibao.settlement.money import fen_to_yuan
 from yibao.synth import CaseSummary, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
@@ -175,6 +179,38 @@ def group(
     counts = result.group_by("group_status").len().sort("group_status")
     summary = ", ".join(f"{status} {n:,}" for status, n in counts.iter_rows())
     console.print(f"{result.height:,} claims grouped ({summary}); written to {out}")
+
+
+def _clearing_table(settlement: Settlement) -> Table:
+    """Per institution: points, gross, prepaid and the clearing balance, in 元."""
+    region = settlement.region.row(0, named=True)
+    table = Table(title=f"{settlement.policy.name}: 点值 point value {region['point_value']} 元")
+    for header in ("机构 institution", "点数 points", "应付 gross", "已预付 prepaid", "清算 balance"):
+        table.add_column(header, justify="right")
+    for row in settlement.institutions.iter_rows(named=True):
+        table.add_row(row["institution_id"], f"{row['points']:,}",
+                      *(f"{fen_to_yuan(row[k]):,}" for k in ("gross_fen", "prepaid_fen", "balance_fen")))  # fmt: skip
+    return table
+
+
+@app.command()
+@_friendly
+def settle(
+    case: Annotated[
+        Path, typer.Argument(help="Case folder: policy.toml, claims.csv|parquet, institutions.csv|parquet")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for the results (one CSV per table).")],
+    policy: Annotated[Path | None, typer.Option(help="Policy file, instead of the folder's policy.toml.")] = None,
+    claims: Annotated[Path | None, typer.Option(help="Grouped claims, instead of the folder's.")] = None,
+    institutions: Annotated[Path | None, typer.Option(help="Institutions, instead of the folder's.")] = None,
+) -> None:
+    """结算 Settle a year by the point method: case points, monthly pre-settlement and the annual clearing."""
+    loaded, cases = load_case(case, policy, claims, institutions)
+    result = run_settlement(cases, loaded)
+    write_settlement(result, out)
+    console.print(_clearing_table(result))
+    console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,}); "
+                  f"results in {out}/")  # fmt: skip
 
 
 REFERENCE_COLUMNS = "id,gender,age,age_days,birth_weight_g,los_days,leaving_type,diagnoses,procedures"
