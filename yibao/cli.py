@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from yibao.defaults import DEMO_RULESET
+from yibao.defaults import DEMO_POLICY, DEMO_RULESET
 from yibao.errors import InputError, YibaoError
 from yibao.grouping import Grouper
 from yibao.identity import PersonKeyMissingError
@@ -27,7 +28,7 @@ from yibao.settlement import Settlement
 from yibao.settlement import settle as run_settlement
 from yibao.settlement.case_dir import load_case, write_settlement
 from yibao.settlement.money import fen_to_yuan
-from yibao.synth import CaseSummary, generate_case
+from yibao.synth import CaseSummary, GenerationParams, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
 console = Console()
@@ -124,7 +125,8 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo case and its results.")] = Path("demo_out"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 2025,
 ) -> None:
-    """演示 The main job on the embedded default: synthesise the demo county, validate its claims, group its stays."""
+    """演示 The main job on the embedded default: synthesise the demo county, validate its claims, group its stays,
+    and settle the year by the point method."""
     case = generate_case(out / "case", "county", seed, DEMO_RULESET)
     console.print(_case_table(case))
     claim_files = sorted((out / "case" / "claims").glob("*.parquet"))
@@ -133,10 +135,31 @@ def demo(
     read, accepted = sum(s.read for s in summaries), sum(s.accepted for s in summaries)
     console.print(f"{accepted:,} of {read:,} claims accepted")
     stays = pl.read_parquet([s.accepted_file for s in summaries if Path(s.source).name.startswith("inpatient")])
-    grouped = Grouper.from_dir(DEMO_RULESET).group_frame(stays)
+    grouper = Grouper.from_dir(DEMO_RULESET)
+    grouped = grouper.group_frame(stays)
     write_frame(grouped, out / "grouped" / "inpatient.parquet")
     console.print(_groups_table(grouped))
+    folder = _demo_settlement_folder(out, grouped, grouper, seed)
+    loaded, cases = load_case(folder)
+    result = run_settlement(cases, loaded)
+    write_settlement(result, folder / "results")
+    console.print(_clearing_table(result))
+    console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,})")
     console.print(f"results in {out}/")
+
+
+def _demo_settlement_folder(out: Path, grouped: pl.DataFrame, grouper: Grouper, seed: int) -> Path:
+    """The demo policy beside the grouped year, the institutions and a grouped 2024 year for base points."""
+    folder = out / "settlement"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DEMO_POLICY, folder / "policy.toml")
+    history = generate_case(out / "history-2024", "county", seed + 1, DEMO_RULESET,
+                            GenerationParams(year=2024, outpatient_per_stay=0))  # fmt: skip
+    past = grouper.group_frame(pl.read_parquet(list(history.inpatient_files)))
+    write_frame(past.drop("diagnoses", "procedures"), folder / "history-2024.parquet")
+    write_frame(grouped.drop("diagnoses", "procedures"), folder / "claims.parquet")
+    shutil.copy(out / "case" / "institutions.csv", folder / "institutions.csv")
+    return folder
 
 
 def _groups_table(grouped: pl.DataFrame) -> Table:
@@ -181,15 +204,21 @@ def group(
     console.print(f"{result.height:,} claims grouped ({summary}); written to {out}")
 
 
-def _clearing_table(settlement: Settlement) -> Table:
-    """Per institution: points, gross, prepaid and the clearing balance, in 元."""
+def _clearing_table(settlement: Settlement, top: int = 12) -> Table:
+    """The institutions with the most points, and the region's totals: points, gross, prepaid, balance (元)."""
     region = settlement.region.row(0, named=True)
-    table = Table(title=f"{settlement.policy.name}: 点值 point value {region['point_value']} 元")
-    for header in ("机构 institution", "点数 points", "应付 gross", "已预付 prepaid", "清算 balance"):
+    table = Table(title=f"{settlement.policy.name}: 点值 point value {region['point_value']} 元/点")
+    for header in ("机构 institution", "病例 stays", "点数 points", "应付 gross", "已预付 prepaid", "清算 balance"):
         table.add_column(header, justify="right")
-    for row in settlement.institutions.iter_rows(named=True):
-        table.add_row(row["institution_id"], f"{row['points']:,}",
-                      *(f"{fen_to_yuan(row[k]):,}" for k in ("gross_fen", "prepaid_fen", "balance_fen")))  # fmt: skip
+    ranked = settlement.institutions.filter(pl.col("cases") > 0).sort("points", descending=True)
+    money = ("gross_fen", "prepaid_fen", "balance_fen")
+    for row in ranked.head(top).iter_rows(named=True):
+        table.add_row(row["institution_id"], f"{row['cases']:,}", f"{row['points']:,}",
+                      *(f"{fen_to_yuan(row[k]):,}" for k in money))  # fmt: skip
+    if ranked.height > top:
+        table.add_row(f"… {ranked.height - top} more", "", "", "", "", "")
+    table.add_row("合计 total", f"{region['cases']:,}", f"{region['points']:,}",
+                  *(f"{fen_to_yuan(region[k]):,}" for k in money), style="bold")  # fmt: skip
     return table
 
 

@@ -7,3 +7,5 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_RULESET = PROJECT_ROOT / "rulesets" / "demo"
 """The demonstration subset of CHS-DRG 1.1 (`rulesets/demo/`), the default for `yibao synth` and `yibao demo`."""
+DEMO_POLICY = PROJECT_ROOT / "settlement_cases" / "demo-county" / "policy.toml"
+"""The demo county's point-method policy (`yibao demo` settles its synthetic year with it)."""
