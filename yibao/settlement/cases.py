@@ -169,16 +169,22 @@ def _exclusion(frame: pl.DataFrame, year: int, known: pl.Series) -> pl.Expr:
 
 
 def _next_stay_gap(frame: pl.DataFrame, keys: list[str]) -> np.ndarray:
-    """For each grouped stay: days from its discharge to the next admission of a stay sharing `keys` (and DRG)."""
-    order = [*keys, "drg", "admission_date", "discharge_date", "claim_id"]
-    ranked = frame.filter(pl.col("group") >= 0).select("i", *order).drop_nulls(keys).sort(order)
-    same = pl.all_horizontal(pl.col(k).shift(-1) == pl.col(k) for k in [*keys, "drg"])
+    """For each grouped stay: days from its discharge to the next admission of a stay sharing `keys` and the DRG.
+
+    Keys are sorted as integer codes (a person's code only has to be the same for all their stays); stays equal in
+    every key and date are ordered by a hash of their claim id, so the input's row order never matters."""
+    codes = [pl.col(k).cast(pl.Categorical).to_physical() if frame.schema[k] == pl.String else pl.col(k) for k in keys]
+    ranked = (
+        frame.filter(pl.col("group") >= 0, *(pl.col(k).is_not_null() for k in keys))
+        .select("i", *codes, "group", "admission_date", "discharge_date", tie=pl.col("claim_id").hash())
+        .sort([*keys, "group", "admission_date", "discharge_date", "tie"])
+    )
+    same = pl.all_horizontal(pl.col(k).shift(-1) == pl.col(k) for k in [*keys, "group"])
     gaps = ranked.select(
         "i", gap=pl.when(same).then((pl.col("admission_date").shift(-1) - pl.col("discharge_date")).dt.total_days())
-    )
+    ).drop_nulls("gap")
     result = np.full(frame.height, NO_NEXT_STAY, dtype=np.int32)
-    known = gaps.drop_nulls("gap")
-    result[known["i"].to_numpy()] = known["gap"].clip(-NO_NEXT_STAY, NO_NEXT_STAY).cast(pl.Int32).to_numpy()
+    result[gaps["i"].to_numpy()] = gaps["gap"].clip(-NO_NEXT_STAY, NO_NEXT_STAY).cast(pl.Int32).to_numpy()
     return result
 
 
