@@ -91,7 +91,10 @@ def read_table(path: Path | str) -> pl.DataFrame:
         raise InputError(path, "no such file")
     if path.suffix.lower() == ".parquet":
         return pl.read_parquet(path)
-    return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    try:
+        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except pl.exceptions.PolarsError:  # its message quotes raw rows, which may hold personal data
+        raise InputError(path, "not a well-formed CSV file (a row has more fields than the header?)") from None
 
 
 def institutions_frame(frame: pl.DataFrame, source: Path | str = "institutions") -> pl.DataFrame:
