@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -182,6 +182,19 @@ class Policy(_Section):
     monthly: Monthly = Monthly()
     clearing: Clearing = Clearing()
     folder: Path = Field(Path("."), exclude=True, description="where relative table paths start")
+
+    def updated(self, changes: dict[str, Any]) -> Policy:
+        """A validated copy with `changes` merged in, e.g. `{"budget": {"fund_budget": "1.2e8"}}` (what-if runs)."""
+
+        def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+            merged = dict(base)
+            for key, value in extra.items():
+                merged[key] = (
+                    merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+                )
+            return merged
+
+        return Policy.model_validate({**merge(self.model_dump(exclude_unset=True), changes), "folder": self.folder})
 
     def path(self, relative: Path) -> Path:
         """A table path of the policy, resolved against the policy's folder."""
