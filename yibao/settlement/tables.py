@@ -61,11 +61,11 @@ def _table(policy: Policy, relative: Path, columns: tuple[str, ...]) -> tuple[Pa
 
 
 def _history(policy: Policy) -> GroupCosts:
-    years = [(read_cases_lenient(policy.path(y.file)), y.weight) for y in policy.base_points.history]
+    years = [(read_history(policy.path(y.file)), y.weight) for y in policy.base_points.history]
     return group_costs(years, policy.base_points.iqr_fence)
 
 
-def read_cases_lenient(path: Path) -> pl.DataFrame:
+def read_history(path: Path) -> pl.DataFrame:
     """A history file: only institution_id, drg, total_cost (and group_status) are read."""
     frame = read_table(path)
     missing = [c for c in ("institution_id", "drg", "total_cost") if c not in frame.columns]
