@@ -174,14 +174,16 @@ def _exclusion(frame: pl.DataFrame, year: int, known: pl.Series) -> pl.Expr:
 def _next_stay_gap(frame: pl.DataFrame, keys: list[str]) -> np.ndarray:
     """For each grouped stay: days from its discharge to the next admission of a stay sharing `keys` and the DRG.
 
-    Keys are sorted as integer codes (a person's code only has to be the same for all their stays); stays equal in
-    every key and date are ordered by a hash of their claim id, so the input's row order never matters."""
-    codes = [pl.col(k).cast(pl.Categorical).to_physical() if frame.schema[k] == pl.String else pl.col(k) for k in keys]
+    Stays are sorted by a 64-bit hash of each key (cheaper than sorting text), then the dates; neighbours count only
+    when their keys are equal as written, so a hash collision can hide a readmission but never invent one. Stays equal
+    in every key and date are ordered by a hash of their claim id, so the input's row order never matters."""
+    hashed = [f"{k}#" for k in keys]
     ranked = (
         frame.filter(pl.col("group") >= 0, *(pl.col(k).is_not_null() for k in keys))
-        .select("i", *codes, "group", "admission_date", "discharge_date", tie=pl.col("claim_id").hash())
-        .sort([*keys, "group", "admission_date", "discharge_date", "tie"])
-    )
+        .select("i", *keys, *(pl.col(k).hash().alias(h) for k, h in zip(keys, hashed, strict=True)), "group",
+                "admission_date", "discharge_date", tie=pl.col("claim_id").hash())
+        .sort([*hashed, "group", "admission_date", "discharge_date", "tie"])
+    )  # fmt: skip
     same = pl.all_horizontal(pl.col(k).shift(-1) == pl.col(k) for k in [*keys, "group"])
     gaps = ranked.select(
         "i", gap=pl.when(same).then((pl.col("admission_date").shift(-1) - pl.col("discharge_date")).dt.total_days())
