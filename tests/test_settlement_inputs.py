@@ -114,6 +114,11 @@ def test_settle_command_writes_every_table(tmp_path: Path) -> None:
     assert "64.0000" in result.output
     assert {p.stem for p in out.glob("*.csv")} == {"cases", "institutions", "months", "region", "excluded",
                                                     "base_points"}  # fmt: skip
+    sheets = pl.read_excel(out / "settlement.xlsx", sheet_id=0)
+    assert list(sheets) == ["统筹区汇总", "机构年度清算", "月度预结算", "病例点数", "未结算病例", "基准点数"]
+    h1 = sheets["机构年度清算"].row(0, named=True)
+    assert (h1["定点医疗机构代码"], h1["机构级别"], h1["应付总额(元)"]) == ("H1", "三级", 11142272.0)
+    assert sheets["病例点数"]["病例类型"].unique().to_list() == ["正常病例"]
     institutions = pl.read_csv(out / "institutions.csv")
     assert institutions["gross_fen"].sum() == pl.read_csv(out / "region.csv")["pool_fen"][0]
     assert institutions.filter(pl.col("institution_id") == "H1")["gross_fen"].item() == 1_114_227_200  # 11,142,272 元

@@ -23,6 +23,7 @@ from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns, read_table
 from yibao.io.write import write_frame
+from yibao.report import write_workbook
 from yibao.rules.records import GroupingRecord
 from yibao.settlement import Settlement
 from yibao.settlement import settle as run_settlement
@@ -228,7 +229,7 @@ def settle(
     case: Annotated[
         Path, typer.Argument(help="Case folder: policy.toml, claims.csv|parquet, institutions.csv|parquet")
     ],
-    out: Annotated[Path, typer.Option(help="Folder for the results (one CSV per table).")],
+    out: Annotated[Path, typer.Option(help="Folder for the results: one CSV per table and settlement.xlsx.")],
     policy: Annotated[Path | None, typer.Option(help="Policy file, instead of the folder's policy.toml.")] = None,
     claims: Annotated[Path | None, typer.Option(help="Grouped claims, instead of the folder's.")] = None,
     institutions: Annotated[Path | None, typer.Option(help="Institutions, instead of the folder's.")] = None,
@@ -237,6 +238,7 @@ def settle(
     loaded, cases = load_case(case, policy, claims, institutions)
     result = run_settlement(cases, loaded)
     write_settlement(result, out)
+    write_workbook(result, out / "settlement.xlsx")
     console.print(_clearing_table(result))
     console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,}); "
                   f"results in {out}/")  # fmt: skip
