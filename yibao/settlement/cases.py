@@ -176,13 +176,13 @@ def _next_stay_gap(frame: pl.DataFrame, keys: list[str]) -> np.ndarray:
 
     Stays are sorted by a 64-bit hash of each key (cheaper than sorting text), then the dates; neighbours count only
     when their keys are equal as written, so a hash collision can hide a readmission but never invent one. Stays equal
-    in every key and date are ordered by a hash of their claim id, so the input's row order never matters."""
+    in every key and date are ordered by claim id, so the input's row order never matters."""
     hashed = [f"{k}#" for k in keys]
     ranked = (
         frame.filter(pl.col("group") >= 0, *(pl.col(k).is_not_null() for k in keys))
         .select("i", *keys, *(pl.col(k).hash().alias(h) for k, h in zip(keys, hashed, strict=True)), "group",
-                "admission_date", "discharge_date", tie=pl.col("claim_id").hash())
-        .sort([*hashed, "group", "admission_date", "discharge_date", "tie"])
+                "admission_date", "discharge_date", "claim_id")
+        .sort([*hashed, "group", "admission_date", "discharge_date", "claim_id"])
     )  # fmt: skip
     same = pl.all_horizontal(pl.col(k).shift(-1) == pl.col(k) for k in [*keys, "group"])
     gaps = ranked.select(
