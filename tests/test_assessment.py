@@ -422,3 +422,11 @@ def test_a_synthetic_year(tmp_path: Path, claims_per_county: int | None) -> None
     scored = score(indicators(visits, institutions, alliances, residents, prior=frame), Scoring())
     assert (scored["down_referral_growth_points"] == 0).all()  # no growth over an identical year
     assert scored["score"].is_between(0, 100).all()
+
+
+def test_the_documented_table_is_the_default(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "settlement.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Assessment (考核)") :]
+    example = section[section.index("```toml\n") + len("```toml\n") :].split("```")[0]
+    (tmp_path / "assessment.toml").write_text(example, encoding="utf-8")
+    assert load_scoring(tmp_path / "assessment.toml") == Scoring()
