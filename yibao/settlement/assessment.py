@@ -112,20 +112,19 @@ def indicators(
     _require(institutions, "institutions", ("institution_id", "level", "alliance_id", "county"))
     _require(alliances, "alliances", ("alliance_id", "county"))
     _require(residents, "residents", ("person_key", "residence_county", "signed_family_doctor"))
-    text = pl.String
-    columns = pl.col("institution_id", "level", "alliance_id", "county").cast(text)
+    columns = pl.col("institution_id", "level", "alliance_id", "county").cast(pl.String)
     institutions = _canonical(institutions.select(columns), "level", Level, "institutions")
-    alliances = alliances.select(pl.col("alliance_id", "county").cast(text))
+    alliances = alliances.select(pl.col("alliance_id", "county").cast(pl.String))
     strays = institutions.filter(pl.col("alliance_id").is_not_null()).join(alliances, on="alliance_id", how="anti")
     if strays.height:
         raise InputError(
             "institutions", f"alliance_id {strays['alliance_id'][0]!r} is not in alliances", field="alliance_id"
         )
     residents = residents.select(
-        pl.col("person_key", "residence_county").cast(text), pl.col("signed_family_doctor").cast(pl.Boolean)
+        pl.col("person_key", "residence_county").cast(pl.String), pl.col("signed_family_doctor").cast(pl.Boolean)
     )
     claims = claims.select(
-        pl.col("person_key", "institution_id").cast(text),
+        pl.col("person_key", "institution_id").cast(pl.String),
         pl.col("visit_type"),
         pl.col("total_cost").cast(pl.Float64),
         pl.col("referral").fill_null(Referral.NONE.value),
@@ -159,7 +158,7 @@ def indicators(
     people = covered.group_by("alliance_id").agg(
         residents=pl.len(), signed_residents=pl.col("signed_family_doctor").sum()
     )
-    counts = [c for c in (*people.columns, *per_alliance.columns) if c not in ("alliance_id",)]
+    counts = [c for c in (*people.columns, *per_alliance.columns) if c != "alliance_id"]
     frame = (
         alliances.join(people, on="alliance_id", how="left", maintain_order="left")
         .join(per_alliance, on="alliance_id", how="left", maintain_order="left")
