@@ -56,7 +56,11 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     if spec.code is None:
         rules.append(Rule(spec.name, unreadable(spec), given & value.is_null()))
     if spec.decimal_places is not None:
-        excess = too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
+        excess = (
+            pl.col(_excess_decimals(spec.name))
+            if source == pl.String
+            else too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
+        )
         if excess is not None:
             rules.append(Rule(spec.name, too_many_decimals_reason(spec.decimal_places), excess))
     if spec.max_digits is not None and spec.decimal_places is not None:
@@ -98,17 +102,20 @@ def _code_sources(raw_claims: RawClaims, name: str) -> list[str]:
 
 
 def code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
-    """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns."""
+    """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns.
+
+    An empty text is an empty list (rather than one blank part: the same codes, and shown the same way)."""
     columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
     principal, others = CODE_PARTS[name]
     assembled = _code_sources(raw_claims, name)
+    no_codes = pl.lit([], dtype=pl.List(pl.String))
     if name in columns.single:
         if assembled:
             raise InputError(raw_claims.source, f"both {columns.single[name]!r} and {assembled[0]!r} give {name}")
         if isinstance(schema[name], pl.List):
             return pl.col(name).cast(pl.List(pl.String))
-        return pl.col(name).cast(pl.String).str.split("|")
-    no_codes = pl.lit([], dtype=pl.List(pl.String))
+        codes = pl.col(name).cast(pl.String)
+        return pl.when(codes == "").then(no_codes).otherwise(codes.str.split("|"))
     parts = [pl.col(principal).cast(pl.String)] if principal in columns.single else []
     if others in columns.single:
         parts.append(pl.col(others).cast(pl.String).str.split("|").fill_null(no_codes))
@@ -264,6 +271,22 @@ def _code_fields(name: str, pre: PrePass) -> list[pl.Expr]:
             any_invalid.alias(invalid)]  # fmt: skip
 
 
+def _excess_decimals(name: str) -> str:
+    return f"__excess_decimals_{name}"
+
+
+def _text_excess_decimals(values: pl.Series, places: int) -> pl.Series:
+    """`too_many_decimals` of amounts given as text, asked only of those with more than `places` characters after
+    their first '.' (no other can have a non-zero digit beyond `places` decimals): a regex per value is slow."""
+    after_dot = values.str.len_bytes().cast(pl.Int64) - values.str.find(".", literal=True).cast(pl.Int64) - 1
+    candidates = (after_dot > places).fill_null(False).arg_true()
+    flags = pl.repeat(False, values.len(), eager=True)
+    if candidates.is_empty():
+        return flags
+    asked = values.gather(candidates).to_frame("v").select(too_many_decimals(pl.col("v"), pl.String(), places))
+    return flags.scatter(candidates, asked.to_series().fill_null(False))
+
+
 def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     """The parsed value; the model's default where none is given (an unreadable value stays null)."""
     value = parse(pl.col(raw(spec.name)), spec, source)
@@ -297,6 +320,11 @@ def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
     schema = staged.schema
     pre = pre or pre_pass(staged.lazy())
     parsed = staged.lazy().with_columns(
+        _text_excess_decimals(staged[raw(spec.name)], spec.decimal_places).alias(_excess_decimals(spec.name))
+        for spec in SPECS
+        if spec.decimal_places is not None and schema[raw(spec.name)] == pl.String
+    )
+    parsed = parsed.with_columns(
         *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
         *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre)),
     )
