@@ -43,7 +43,8 @@ def too_many_decimals_reason(places: int) -> str:
 
 def text(raw: pl.Expr) -> pl.Expr:
     """Trimmed text, with empty strings as null."""
-    return raw.cast(pl.String).str.strip_chars().replace("", None)
+    trimmed = raw.cast(pl.String).str.strip_chars()
+    return pl.when(trimmed.str.len_bytes() > 0).then(trimmed)
 
 
 def money_text(raw: pl.Expr) -> pl.Expr:
