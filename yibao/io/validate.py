@@ -21,7 +21,16 @@ from yibao.io.columns import CODE_PARTS
 from yibao.io.read import ROW, RawClaims
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
-from yibao.models.parse import parse, present, text, too_many_decimals, too_many_decimals_reason, unreadable
+from yibao.models.parse import (
+    empty_as_null,
+    parse,
+    present,
+    text,
+    too_many_decimals,
+    too_many_decimals_reason,
+    trimmed,
+    unreadable,
+)
 from yibao.models.schema import FieldSpec, field_specs
 from yibao.models.types import PRINCIPAL_MISSING
 
@@ -167,8 +176,9 @@ def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
     codes_empty = pl.all_horizontal(_codes_empty(raw_claims, name) for name in LIST_FIELDS).alias(BLANK)
     fields = (expr.alias(name) for name, expr in _raw_fields(raw_claims).items())
     staged = raw_claims.frame.select(ROW, *fields, codes_empty)
-    schema = staged.collect_schema()
-    staged = staged.with_columns(text(pl.col(name)) for name, dtype in schema.items() if dtype == pl.String)
+    strings = [name for name, dtype in staged.collect_schema().items() if dtype == pl.String]
+    # `text` in two steps: in one, polars trims each column twice
+    staged = staged.with_columns(trimmed(pl.col(strings))).with_columns(empty_as_null(pl.col(n)) for n in strings)
     scalars_empty = [pl.col(raw(s.name)).is_null() for s in SPECS if s.code is None]
     return staged.with_columns(pl.all_horizontal(pl.col(BLANK), *scalars_empty).alias(BLANK))
 

@@ -41,10 +41,19 @@ def too_many_decimals_reason(places: int) -> str:
     return f"超过{places}位小数 more than {places} decimals"
 
 
+def trimmed(raw: pl.Expr) -> pl.Expr:
+    """Text without white space around it."""
+    return raw.cast(pl.String).str.strip_chars()
+
+
+def empty_as_null(trimmed_text: pl.Expr) -> pl.Expr:
+    """Trimmed text, with empty strings as null."""
+    return pl.when(trimmed_text.str.len_bytes() > 0).then(trimmed_text)
+
+
 def text(raw: pl.Expr) -> pl.Expr:
     """Trimmed text, with empty strings as null."""
-    trimmed = raw.cast(pl.String).str.strip_chars()
-    return pl.when(trimmed.str.len_bytes() > 0).then(trimmed)
+    return empty_as_null(trimmed(raw))
 
 
 def money_text(raw: pl.Expr) -> pl.Expr:
