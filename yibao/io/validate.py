@@ -285,16 +285,26 @@ def _excess_decimals(name: str) -> str:
     return f"__excess_decimals_{name}"
 
 
-def _text_excess_decimals(values: pl.Series, places: int) -> pl.Series:
-    """`too_many_decimals` of amounts given as text, asked only of those with more than `places` characters after
-    their first '.' (no other can have a non-zero digit beyond `places` decimals): a regex per value is slow."""
-    after_dot = values.str.len_bytes().cast(pl.Int64) - values.str.find(".", literal=True).cast(pl.Int64) - 1
-    candidates = (after_dot > places).fill_null(False).arg_true()
-    flags = pl.repeat(False, values.len(), eager=True)
-    if candidates.is_empty():
-        return flags
-    asked = values.gather(candidates).to_frame("v").select(too_many_decimals(pl.col("v"), pl.String(), places))
-    return flags.scatter(candidates, asked.to_series().fill_null(False))
+def _text_excess_decimals(staged: pl.DataFrame) -> list[pl.Series]:
+    """`too_many_decimals` of each amount given as text, asked only of the values with more characters after their
+    first '.' than decimals allowed (no other can have a non-zero digit beyond them): a regex per value is slow."""
+    specs = [s for s in SPECS if s.decimal_places is not None and staged.schema[raw(s.name)] == pl.String]
+    after_point = [
+        (pl.col(raw(s.name)).str.len_bytes().cast(pl.Int64) - pl.col(raw(s.name)).str.find(".", literal=True) - 1)
+        .gt(s.decimal_places)
+        .fill_null(False)
+        for s in specs
+    ]
+    candidates = staged.select(after_point)
+    flags = []
+    for spec, asked in zip(specs, candidates.get_columns(), strict=True):
+        rows, flag = asked.arg_true(), pl.repeat(False, staged.height, eager=True).alias(_excess_decimals(spec.name))
+        if not rows.is_empty():
+            values = staged.select(pl.col(raw(spec.name)).gather(rows))
+            excess = values.select(too_many_decimals(pl.col(raw(spec.name)), pl.String(), spec.decimal_places))
+            flag = flag.scatter(rows, excess.to_series().fill_null(False))
+        flags.append(flag)
+    return flags
 
 
 def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
@@ -329,14 +339,13 @@ def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
     staged = all_rows.filter(~blank).drop(BLANK) if blank.any() else all_rows.drop(BLANK)
     schema = staged.schema
     pre = pre or pre_pass(staged.lazy())
-    parsed = staged.lazy().with_columns(
-        _text_excess_decimals(staged[raw(spec.name)], spec.decimal_places).alias(_excess_decimals(spec.name))
-        for spec in SPECS
-        if spec.decimal_places is not None and schema[raw(spec.name)] == pl.String
-    )
-    parsed = parsed.with_columns(
-        *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
-        *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre)),
+    parsed = (
+        staged.lazy()
+        .with_columns(_text_excess_decimals(staged))
+        .with_columns(
+            *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
+            *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre)),
+        )
     )
     rules = claim_rules(schema, pre.duplicate_ids)
     bad = pl.any_horizontal(rule.violated.fill_null(False) for rule in rules).alias(BAD)
