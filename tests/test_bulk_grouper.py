@@ -118,7 +118,7 @@ def test_null_code_parts_do_not_shift_other_records() -> None:
 @needs_oracle
 def test_group_file_in_batches_matches_the_frame(tmp_path) -> None:
     """`Grouper.group_file` streams a file of many row groups batch by batch: the same rows, in order, as grouping
-    the whole frame in memory, and the counts by status of what it wrote."""
+    the whole frame in memory, and the counts by status of what it wrote; a file can be grouped in place."""
     from yibao.grouping import Grouper
 
     records = oracle_records().drop("gender")  # `sex` replaces it
@@ -129,3 +129,5 @@ def test_group_file_in_batches_matches_the_frame(tmp_path) -> None:
     written = pl.read_parquet(target)
     assert written.equals(grouper.group_frame(records))
     assert counts == dict(written["group_status"].value_counts().iter_rows())
+    assert grouper.group_file(target, target) == counts and pl.read_parquet(target).equals(written)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["grouped.parquet", "records.parquet"]  # no partial file left

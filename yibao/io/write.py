@@ -35,9 +35,17 @@ def write_frame(frame: pl.DataFrame, path: Path | str) -> None:
 
 
 def sink_frame(frame: pl.LazyFrame, path: Path | str) -> None:
-    """`write_frame` for a lazy frame, streamed: batch by batch, as polars' streaming engine computes them."""
+    """`write_frame` for a lazy frame, streamed: batch by batch, as polars' streaming engine computes them.
+
+    The rows go to a file beside `path` that replaces it when complete: the frame may be read from `path` itself,
+    and a failed run leaves no half-written file."""
     path = _target(path)
-    if path.suffix.lower() == ".parquet":
-        frame.sink_parquet(path, compression=PARQUET_COMPRESSION)
-    else:
-        frame.with_columns(_lists_joined(frame.collect_schema())).sink_csv(path)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame.sink_parquet(partial, compression=PARQUET_COMPRESSION)
+        else:
+            frame.with_columns(_lists_joined(frame.collect_schema())).sink_csv(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
