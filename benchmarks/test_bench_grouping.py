@@ -1,4 +1,5 @@
-"""Bulk CHS-DRG grouping end to end: read Parquet, encode codes, group (numba), write Parquet.
+"""Bulk CHS-DRG grouping end to end, file to file as `yibao group` does it: read Parquet, encode codes, group
+(numba), write Parquet, batch by batch (`Grouper.group_file`).
 
 Goal (grouping issue): at least 1,000,000 claims/s on this 2-core machine. Numba compilation is cached on disk
 and warmed up before timing.
@@ -12,17 +13,11 @@ import polars as pl
 
 from benchmarks.conftest import peak_rss_mib
 from yibao.defaults import DEMO_RULESET
-from yibao.io.write import write_frame
-from yibao.rules.bulk import group_frame
-from yibao.rules.compiled import compiled
-from yibao.rules.load import load_ruleset
+from yibao.grouping import Grouper
 
 
 def _group_file(source: Path, target: Path) -> int:
-    rules = compiled(load_ruleset(DEMO_RULESET))
-    grouped = group_frame(pl.read_parquet(source), rules)
-    write_frame(grouped, target)
-    return grouped.height
+    return sum(Grouper.from_dir(DEMO_RULESET).group_file(source, target).values())
 
 
 def test_bulk_grouping_end_to_end(benchmark, claims: tuple[int, Path, Path], tmp_path: Path) -> None:
@@ -48,8 +43,6 @@ def _sample(parquet: Path) -> pl.DataFrame:
 
 def test_rules_engine_per_claim(benchmark, claims: tuple[int, Path, Path]) -> None:
     """The durable-rules path, one claim at a time with its trail (goal: at least 5,000 claims/s)."""
-    from yibao.grouping import Grouper
-
     sample = _sample(claims[1])
     grouper = Grouper.from_dir(DEMO_RULESET, engine="rules")
     grouper.group_frame(sample.head(100))  # build the engine's rulesets before timing

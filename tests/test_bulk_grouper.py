@@ -113,3 +113,21 @@ def test_null_code_parts_do_not_shift_other_records() -> None:
     # the cholecystectomy HC2; the delivery groups as it does alone.
     assert grouped == [("HU15", "SUCCESS"), ("OR19", "SUCCESS")]
     assert group_frame(frame.tail(1), rules).select("drg", "group_status").rows() == [("OR19", "SUCCESS")]
+
+
+@needs_oracle
+def test_group_file_in_batches_matches_the_frame(tmp_path) -> None:
+    """`Grouper.group_file` streams a file of many row groups batch by batch: the same rows, in order, as grouping
+    the whole frame in memory, and the counts by status of what it wrote; a file can be grouped in place."""
+    from yibao.grouping import Grouper
+
+    records = oracle_records().drop("gender")  # `sex` replaces it
+    source, target = tmp_path / "records.parquet", tmp_path / "grouped.parquet"
+    records.write_parquet(source, row_group_size=700)
+    grouper = Grouper.from_dir(CHS_DRG_11)
+    counts = grouper.group_file(source, target)
+    written = pl.read_parquet(target)
+    assert written.equals(grouper.group_frame(records))
+    assert counts == dict(written["group_status"].value_counts().iter_rows())
+    assert grouper.group_file(target, target) == counts and pl.read_parquet(target).equals(written)
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["grouped.parquet", "records.parquet"]  # no partial file left

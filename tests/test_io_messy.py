@@ -187,6 +187,29 @@ def test_principal_codes_kept_when_other_columns_are_empty(tmp_path: Path) -> No
     assert load.rejects.select("row", "field").rows() == [(4, "principal_diagnosis")]
 
 
+@pytest.mark.parametrize(
+    ("codes", "outcome"),
+    [
+        (["", "I10.x05"], "principal_diagnosis"),
+        (["I63.900", None], ["I63.900"]),
+        (["I63.900", "i10x05"], ["I63.900", "I10.x05"]),
+        (["I63.900", "ABC"], "diagnoses"),
+    ],
+)
+def test_one_irregular_code_part(tmp_path: Path, claim_row: dict[str, object], codes: list, outcome: object) -> None:
+    """Code lists are kept as they are only when every part is clean: one blank, null, unnormalised or invalid
+    part among clean ones is still found (a null part is dropped; the others are normalised or rejected)."""
+    from yibao.models import Claim
+    from yibao.models.schema import to_frame
+
+    frame = to_frame([Claim(**{**claim_row, "claim_id": f"C{i}"}) for i in range(3)])
+    load = load_claims(frame.with_columns(pl.Series("diagnoses", [["I63.900"], ["I63.900", "I10.x05"], codes])))
+    if isinstance(outcome, str):
+        assert load.summary.accepted == 2 and load.rejects["field"].to_list() == [outcome]
+    else:
+        assert load.summary.accepted == 3 and load.accepted["diagnoses"].to_list()[2] == outcome
+
+
 def test_list_and_split_code_columns_together_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(SPLIT_HEADER.replace("其他诊断代码", "诊断编码") + "\n", encoding="utf-8")

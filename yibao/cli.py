@@ -21,7 +21,7 @@ from yibao.errors import InputError, YibaoError
 from yibao.grouping import Grouper
 from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
-from yibao.io.grouping_input import grouping_columns, read_table
+from yibao.io.grouping_input import grouping_columns
 from yibao.io.write import write_frame
 from yibao.report import write_workbook
 from yibao.rules.records import GroupingRecord
@@ -196,13 +196,9 @@ def group(
     if engine not in ("bulk", "rules"):
         raise InputError(claims, f"unknown engine {engine!r}: bulk or rules")
     grouper = Grouper.from_dir(ruleset, engine=engine)  # type: ignore[arg-type]
-    table = read_table(claims)
-    grouped = grouper.group_frame(grouping_columns(table, claims))
-    result = table.with_columns(grouped.select("mdc", "adrg", "drg", "group_status"))
-    write_frame(result, out)
-    counts = result.group_by("group_status").len().sort("group_status")
-    summary = ", ".join(f"{status} {n:,}" for status, n in counts.iter_rows())
-    console.print(f"{result.height:,} claims grouped ({summary}); written to {out}")
+    counts = grouper.group_file(claims, out)
+    summary = ", ".join(f"{status} {n:,}" for status, n in sorted(counts.items()))
+    console.print(f"{sum(counts.values()):,} claims grouped ({summary}); written to {out}")
 
 
 def _clearing_table(settlement: Settlement, top: int = 12) -> Table:

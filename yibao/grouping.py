@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
+from yibao.io.grouping_input import grouping_columns, scan_table
+from yibao.io.write import sink_frame
 from yibao.models import Claim
-from yibao.rules.bulk import GROUPING_COLUMNS, group_frame
+from yibao.rules.bulk import GROUPING_COLUMNS, RESULT_COLUMNS, group_frame
 from yibao.rules.compiled import CompiledRuleset, compiled
 from yibao.rules.load import RulesetTables, load_ruleset
 from yibao.rules.records import GroupingRecord, GroupResult, GroupStatus
@@ -82,6 +84,28 @@ class Grouper:
             drg=pl.Series([r.drg for r in results], dtype=pl.String),
             group_status=pl.Series([r.status.value for r in results], dtype=pl.String),
         )
+
+    def group_file(self, source: Path | str, target: Path | str) -> dict[str, int]:
+        """Group a claim file (CSV or Parquet; grouping fields under any alias, see `grouping_columns`) into `target`
+        (.parquet or .csv): its rows with `mdc`, `adrg`, `drg` and `group_status` added. Returns the number of
+        claims by `group_status`.
+
+        Polars' streaming engine reads, groups and writes the rows batch by batch, so memory follows the batch and
+        reading and writing one batch overlap with grouping another."""
+        source = Path(source)
+        rows = scan_table(source)
+        grouping_columns(rows.head(0).collect(), source)  # a file without usable columns fails here, not mid-stream
+        counts: dict[str, int] = {}
+
+        def group_batch(batch: pl.DataFrame) -> pl.DataFrame:
+            results = self.group_frame(grouping_columns(batch, source)).select(RESULT_COLUMNS)
+            for status, n in results["group_status"].value_counts().iter_rows():
+                counts[status] = counts.get(status, 0) + n
+            return batch.with_columns(results.get_columns())
+
+        schema = {**rows.collect_schema(), **dict.fromkeys(RESULT_COLUMNS, pl.String())}
+        sink_frame(rows.map_batches(group_batch, schema=schema, streamable=True), target)
+        return counts
 
 
 def records_frame(records: list[GroupingRecord]) -> pl.DataFrame:

@@ -17,35 +17,37 @@ from yibao.io.validate import code_list
 from yibao.models import Sex
 
 
-def read_table(path: Path) -> pl.DataFrame:
-    """A CSV (UTF-8, text columns) or Parquet file as it is."""
+def scan_table(path: Path) -> pl.LazyFrame:
+    """A CSV (UTF-8, text columns) or Parquet file as it is, lazily."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return pl.read_csv(path, infer_schema=False)
+        return pl.scan_csv(path, infer_schema=False)
     if suffix in PARQUET_SUFFIXES:
-        return pl.read_parquet(path)
+        return pl.scan_parquet(path)
     raise InputError(path, f"unknown file type {suffix!r}: expected CSV or Parquet")
 
 
 NO_CODES = pl.lit([], pl.List(pl.String))
 
 
-def _integer(name: str, present: dict[str, str]) -> pl.Expr:
-    if name not in present:
+def _integer(name: str, schema: pl.Schema) -> pl.Expr:
+    """Whole numbers, from text or numbers (integer columns as they are: their text would read back the same)."""
+    if name not in schema:
         return pl.lit(None, pl.Int64)
+    if schema[name].is_integer():
+        return pl.col(name).cast(pl.Int64, strict=False)
     return pl.col(name).cast(pl.String).str.strip_chars().cast(pl.Int64, strict=False)
 
 
-def _sex(present: dict[str, str]) -> pl.Expr:
+def _sex(schema: pl.Schema) -> pl.Expr:
     """1 / 2, also from 男 / 女; anything else is null (and fails the grouping check)."""
-    if "sex" not in present:
+    if "sex" not in schema:
         return pl.lit(None, pl.Int64)
-    return (
-        pl.col("sex")
-        .cast(pl.String)
-        .str.strip_chars()
-        .replace_strict(Sex.aliases(), default=None, return_dtype=pl.Int64)
-    )
+    aliases = Sex.aliases()
+    if schema["sex"].is_integer():  # the aliases that are numbers, looked up as numbers
+        numbers = {int(text): sex for text, sex in aliases.items() if text.isdecimal() and str(int(text)) == text}
+        return pl.col("sex").replace_strict(numbers, default=None, return_dtype=pl.Int64)
+    return pl.col("sex").cast(pl.String).str.strip_chars().replace_strict(aliases, default=None, return_dtype=pl.Int64)
 
 
 def _codes(codes: pl.Expr | None) -> pl.Expr:
@@ -58,12 +60,12 @@ def _codes(codes: pl.Expr | None) -> pl.Expr:
 def grouping_columns(frame: pl.DataFrame, source: Path | str) -> pl.DataFrame:
     """`GROUPING_COLUMNS` taken from a frame whose columns may use any alias (missing values as null)."""
     raw = raw_claims(frame, source)
-    present = raw.columns.single
+    schema = raw.rows.collect_schema()
     return raw.rows.select(
-        sex=_sex(present),
-        age=_integer("age", present),
-        age_days=_integer("age_days", present),
-        birth_weight_g=_integer("birth_weight_g", present),
+        sex=_sex(schema),
+        age=_integer("age", schema),
+        age_days=_integer("age_days", schema),
+        birth_weight_g=_integer("birth_weight_g", schema),
         diagnoses=_codes(code_list(raw, "diagnoses")),
         procedures=_codes(code_list(raw, "procedures")),
     ).collect()

@@ -57,13 +57,16 @@ class Load(BaseModel):
     rejects: pl.DataFrame
 
 
-def _accepted(checked: pl.LazyFrame) -> pl.LazyFrame:
-    return checked.filter(~pl.col(BAD)).select(FIELDS).cast(dict(polars_schema(Claim)))
+def _accepted(checked: pl.DataFrame) -> pl.DataFrame:
+    return checked.lazy().filter(~pl.col(BAD)).select(FIELDS).cast(dict(polars_schema(Claim))).collect()
 
 
-def _counts(checked: Checked) -> pl.LazyFrame:
-    rejected = checked.frame.select(pl.len().alias("read"), pl.col(BAD).sum().alias("rejected"))
-    return rejected.join(checked.counts, how="cross")
+def _counts(checked: Checked) -> pl.DataFrame:
+    """One row: rows `read` (not blank), `rejected`, `total` rows and `blank` rows."""
+    frame = checked.frame
+    return pl.DataFrame(
+        {"read": [frame.height], "rejected": [frame[BAD].sum()], "total": [checked.total], "blank": [checked.blank]}
+    )
 
 
 def _summary(raw: RawClaims, counts: pl.DataFrame, reject_count: int, **files: str) -> LoadSummary:
@@ -101,9 +104,8 @@ def load_raw(raw: RawClaims) -> Load:
 def _check(raw: RawClaims, pre: PrePass | None) -> list[pl.DataFrame]:
     """Accepted rows, reject lines and counts of the rows of `raw` (one batch when `pre` is the file's pre-pass)."""
     checked = checked_frame(raw, pre)
-    frame = checked.frame.cache()
-    rejects = reject_lines(frame.filter(pl.col(BAD)), checked.rules, str(raw.source))
-    return pl.collect_all([_accepted(frame), rejects, _counts(checked)])
+    rejects = reject_lines(checked.frame.lazy().filter(pl.col(BAD)), checked.rules, str(raw.source)).collect()
+    return [_accepted(checked.frame), rejects, _counts(checked)]
 
 
 def _load_raw(raw: RawClaims) -> Load:

@@ -22,10 +22,10 @@ def _display(name: str) -> pl.Expr:
 def reject_lines(rejected: pl.LazyFrame, rules: list[Rule], source: str) -> pl.LazyFrame:
     """Rejected rows as one line per broken rule: source, row, claim_id, field, value, reason."""
     lines = [
-        pl.when(pl.col(f"__rule{i}")).then(
+        pl.when(rule.violated.fill_null(False)).then(
             pl.struct(field=pl.lit(rule.field), value=_display(rule.field), reason=pl.lit(rule.reason))
         )
-        for i, rule in enumerate(rules)
+        for rule in rules
     ]
     return (
         rejected.select(

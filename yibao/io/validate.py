@@ -21,7 +21,16 @@ from yibao.io.columns import CODE_PARTS
 from yibao.io.read import ROW, RawClaims
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
-from yibao.models.parse import parse, present, text, too_many_decimals, too_many_decimals_reason, unreadable
+from yibao.models.parse import (
+    empty_as_null,
+    parse,
+    present,
+    text,
+    too_many_decimals,
+    too_many_decimals_reason,
+    trimmed,
+    unreadable,
+)
 from yibao.models.schema import FieldSpec, field_specs
 from yibao.models.types import PRINCIPAL_MISSING
 
@@ -56,7 +65,11 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     if spec.code is None:
         rules.append(Rule(spec.name, unreadable(spec), given & value.is_null()))
     if spec.decimal_places is not None:
-        excess = too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
+        excess = (
+            pl.col(_excess_decimals(spec.name))
+            if source == pl.String
+            else too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
+        )
         if excess is not None:
             rules.append(Rule(spec.name, too_many_decimals_reason(spec.decimal_places), excess))
     if spec.max_digits is not None and spec.decimal_places is not None:
@@ -74,9 +87,8 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     if spec.max_len is not None:
         rules.append(Rule(spec.name, f"长度超过{spec.max_len} longer than {spec.max_len}", length > spec.max_len))
     if spec.code is not None:
-        valid = is_diagnosis_expr if spec.code.system == "diagnosis" else is_procedure_expr
         reason = f"编码格式错误 not a {spec.code.system} code of 医保版 2.0"
-        rules.append(Rule(spec.name, reason, value.list.eval(~valid(pl.element())).list.any()))
+        rules.append(Rule(spec.name, reason, pl.col(_invalid_code(spec.name))))
     return rules
 
 
@@ -99,17 +111,20 @@ def _code_sources(raw_claims: RawClaims, name: str) -> list[str]:
 
 
 def code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
-    """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns."""
+    """A code list from one `|`-separated (or list) column, or assembled from its principal and other columns.
+
+    An empty text is an empty list (rather than one blank part: the same codes, and shown the same way)."""
     columns, schema = raw_claims.columns, raw_claims.frame.collect_schema()
     principal, others = CODE_PARTS[name]
     assembled = _code_sources(raw_claims, name)
+    no_codes = pl.lit([], dtype=pl.List(pl.String))
     if name in columns.single:
         if assembled:
             raise InputError(raw_claims.source, f"both {columns.single[name]!r} and {assembled[0]!r} give {name}")
         if isinstance(schema[name], pl.List):
             return pl.col(name).cast(pl.List(pl.String))
-        return pl.col(name).cast(pl.String).str.split("|")
-    no_codes = pl.lit([], dtype=pl.List(pl.String))
+        codes = pl.col(name).cast(pl.String)
+        return pl.when(codes == "").then(no_codes).otherwise(codes.str.split("|"))
     parts = [pl.col(principal).cast(pl.String)] if principal in columns.single else []
     if others in columns.single:
         parts.append(pl.col(others).cast(pl.String).str.split("|").fill_null(no_codes))
@@ -161,8 +176,9 @@ def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
     codes_empty = pl.all_horizontal(_codes_empty(raw_claims, name) for name in LIST_FIELDS).alias(BLANK)
     fields = (expr.alias(name) for name, expr in _raw_fields(raw_claims).items())
     staged = raw_claims.frame.select(ROW, *fields, codes_empty)
-    schema = staged.collect_schema()
-    staged = staged.with_columns(text(pl.col(name)) for name, dtype in schema.items() if dtype == pl.String)
+    strings = [name for name, dtype in staged.collect_schema().items() if dtype == pl.String]
+    # `text` in two steps: in one, polars trims each column twice
+    staged = staged.with_columns(trimmed(pl.col(strings))).with_columns(empty_as_null(pl.col(n)) for n in strings)
     scalars_empty = [pl.col(raw(s.name)).is_null() for s in SPECS if s.code is None]
     return staged.with_columns(pl.all_horizontal(pl.col(BLANK), *scalars_empty).alias(BLANK))
 
@@ -180,11 +196,13 @@ def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
 
 @dataclass(frozen=True)
 class PrePass:
-    """What validation needs from the whole file before any row: the duplicate claim ids, and each code list's
-    distinct raw codes with their normal form (null for a blank part)."""
+    """What validation needs from the whole file before any row: the duplicate claim ids; each code list's
+    distinct raw codes with their normal form (null for a blank part) and whether that is `invalid`; and the code
+    lists whose every part is already a valid code in normal form (no null or blank parts), kept as they are."""
 
     duplicate_ids: pl.Series
     code_maps: dict[str, pl.DataFrame]
+    clean_lists: frozenset[str]
 
 
 def _duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> pl.Series:
@@ -201,15 +219,33 @@ def pre_pass(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None
     """The pre-pass over the staged rows of a whole file (blank rows may be among them: they add nothing)."""
     optimizations = optimizations or pl.QueryOptFlags()
     duplicates = _duplicate_ids(staged, optimizations)
-    distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in LIST_FIELDS]
-    found = pl.collect_all(distinct, engine="streaming")
-    maps: dict[str, pl.DataFrame] = {}
-    for name, codes in zip(LIST_FIELDS, found, strict=True):
-        system = next(s.code for s in SPECS if s.name == name)
-        normalise = normalise_diagnosis_expr if system and system.system == "diagnosis" else normalise_procedure_expr
-        normal = normalise(pl.col("raw"))
-        maps[name] = codes.with_columns(pl.when(normal != "").then(normal).alias("normal"))
-    return PrePass(duplicate_ids=duplicates, code_maps=maps)
+    names = sorted(LIST_FIELDS)
+    distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in names]
+    # explode gives one null per null list and one per null part (none for an empty list)
+    null_parts = staged.select(pl.col(raw(n)).explode().null_count() - pl.col(raw(n)).null_count() for n in names)
+    *found, nulls = pl.collect_all([*distinct, null_parts], engine="streaming")
+    maps = {name: _code_map(name, codes) for name, codes in zip(names, found, strict=True)}
+    clean = {name for name, null_count in zip(names, nulls.row(0), strict=True) if _clean(maps[name], null_count)}
+    return PrePass(duplicate_ids=duplicates, code_maps=maps, clean_lists=frozenset(clean))
+
+
+def _clean(code_map: pl.DataFrame, null_parts: int) -> bool:
+    """Whether a code list can be kept as it is: no null parts, every distinct part a valid code in normal form."""
+    if null_parts:
+        return False
+    return code_map.select(pl.col("normal").eq_missing(pl.col("raw")).all() & ~pl.col("invalid").any()).item()
+
+
+def _code_map(name: str, codes: pl.DataFrame) -> pl.DataFrame:
+    """Distinct raw codes with their normal form (null for a blank part) and whether that is invalid."""
+    system = next(s.code for s in SPECS if s.name == name)
+    diagnosis = system is not None and system.system == "diagnosis"
+    normalise, valid = (
+        (normalise_diagnosis_expr, is_diagnosis_expr) if diagnosis else (normalise_procedure_expr, is_procedure_expr)
+    )
+    normal = normalise(pl.col("raw"))
+    with_normal = codes.with_columns(pl.when(normal != "").then(normal).alias("normal"))
+    return with_normal.with_columns((~valid(pl.col("normal"))).fill_null(False).alias("invalid"))
 
 
 def file_pre_pass(raw_claims: RawClaims) -> PrePass:
@@ -222,15 +258,53 @@ def _missing_principal(principal: str) -> str:
     return f"__missing_{principal}"
 
 
-def _code_fields(name: str, mapping: pl.DataFrame) -> list[pl.Expr]:
-    """The code list in normal form without blank parts, and whether its principal (first) part is blank while
-    others are not. Each part is looked up in the pre-pass map of distinct codes (blank parts map to null)."""
+def _invalid_code(name: str) -> str:
+    return f"__invalid_{name}"
+
+
+def _code_fields(name: str, pre: PrePass) -> list[pl.Expr]:
+    """The code list in normal form without blank parts; whether its principal (first) part is blank while others
+    are not; whether any part is not a valid code. Each part is looked up in the pre-pass map of distinct codes
+    (blank parts map to null); a list of clean codes is kept as it is."""
+    no_codes = pl.lit([], dtype=pl.List(pl.String))
+    principal_missing, invalid = _missing_principal(CODE_PARTS[name][0]), _invalid_code(name)
+    if name in pre.clean_lists:
+        return [pl.col(raw(name)).fill_null(no_codes).alias(name), pl.lit(False).alias(principal_missing),
+                pl.lit(False).alias(invalid)]  # fmt: skip
+    mapping = pre.code_maps[name]
     to_normal = {"old": mapping["raw"], "new": mapping["normal"], "default": None}
-    codes = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls())
-    codes = codes.fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    codes = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls()).fill_null(no_codes)
     principal = pl.col(raw(name)).list.first().replace_strict(**to_normal)
-    principal_missing = principal.is_null() & (codes.list.len() > 0)
-    return [codes.alias(name), principal_missing.alias(_missing_principal(CODE_PARTS[name][0]))]
+    to_invalid = {"old": mapping["raw"], "new": mapping["invalid"], "default": False}
+    any_invalid = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_invalid)).list.any().fill_null(False)
+    return [codes.alias(name), (principal.is_null() & (codes.list.len() > 0)).alias(principal_missing),
+            any_invalid.alias(invalid)]  # fmt: skip
+
+
+def _excess_decimals(name: str) -> str:
+    return f"__excess_decimals_{name}"
+
+
+def _text_excess_decimals(staged: pl.DataFrame) -> list[pl.Series]:
+    """`too_many_decimals` of each amount given as text, asked only of the values with more characters after their
+    first '.' than decimals allowed (no other can have a non-zero digit beyond them): a regex per value is slow."""
+    specs = [s for s in SPECS if s.decimal_places is not None and staged.schema[raw(s.name)] == pl.String]
+    after_point = [
+        (pl.col(raw(s.name)).str.len_bytes().cast(pl.Int64) - pl.col(raw(s.name)).str.find(".", literal=True) - 1)
+        .gt(s.decimal_places)
+        .fill_null(False)
+        for s in specs
+    ]
+    candidates = staged.select(after_point)
+    flags = []
+    for spec, asked in zip(specs, candidates.get_columns(), strict=True):
+        rows, flag = asked.arg_true(), pl.repeat(False, staged.height, eager=True).alias(_excess_decimals(spec.name))
+        if not rows.is_empty():
+            values = staged.select(pl.col(raw(spec.name)).gather(rows))
+            excess = values.select(too_many_decimals(pl.col(raw(spec.name)), pl.String(), spec.decimal_places))
+            flag = flag.scatter(rows, excess.to_series().fill_null(False))
+        flags.append(flag)
+    return flags
 
 
 def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
@@ -243,33 +317,37 @@ def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Checked:
-    """The validation plan of one file."""
+    """The validated rows of one file (or batch)."""
 
-    frame: pl.LazyFrame
-    """The non-blank rows: parsed fields, raw values, one flag per rule and the row's bad flag."""
+    frame: pl.DataFrame
+    """The non-blank rows: parsed fields, raw values, and the row's bad flag (true when any rule is violated)."""
     rules: list[Rule]
-    counts: pl.LazyFrame
-    """One row: `total` rows in the file and how many of them are `blank`."""
+    total: int
+    """Rows read, blank ones included."""
+    blank: int
 
 
 def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
-    """Plan the validation of the rows of `raw_claims`, staged in memory once.
+    """Validate the rows of `raw_claims`, staged in memory once.
 
     `pre` is the pre-pass of the whole file when these rows are one batch of it; without it, the rows are the whole
-    file and the pre-pass runs over them.
+    file and the pre-pass runs over them. Only the bad flag is computed for every row: which rules a rejected row
+    breaks is asked again for the rejected rows alone (`Rule.violated`).
     """
-    all_rows = _staged(raw_claims).collect(optimizations=raw_claims.optimizations).lazy()
-    counts = all_rows.select(pl.len().alias("total"), pl.col(BLANK).sum().alias("blank"))
-    staged = all_rows.filter(~pl.col(BLANK)).drop(BLANK)
-    schema = staged.collect_schema()
-    pre = pre or pre_pass(staged)
-    parsed = staged.with_columns(
-        *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
-        *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre.code_maps[name])),
+    all_rows = _staged(raw_claims).collect(optimizations=raw_claims.optimizations)
+    blank = all_rows[BLANK]
+    staged = all_rows.filter(~blank).drop(BLANK) if blank.any() else all_rows.drop(BLANK)
+    schema = staged.schema
+    pre = pre or pre_pass(staged.lazy())
+    parsed = (
+        staged.lazy()
+        .with_columns(_text_excess_decimals(staged))
+        .with_columns(
+            *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
+            *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre)),
+        )
     )
     rules = claim_rules(schema, pre.duplicate_ids)
-    flags = [rule.violated.fill_null(False).alias(f"__rule{i}") for i, rule in enumerate(rules)]
-    flagged = parsed.with_columns(flags).with_columns(
-        pl.any_horizontal(f"__rule{i}" for i in range(len(rules))).alias(BAD)
-    )
-    return Checked(frame=flagged, rules=rules, counts=counts)
+    bad = pl.any_horizontal(rule.violated.fill_null(False) for rule in rules).alias(BAD)
+    frame = parsed.with_columns(bad).collect()
+    return Checked(frame=frame, rules=rules, total=all_rows.height, blank=blank.sum())

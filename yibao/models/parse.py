@@ -41,10 +41,19 @@ def too_many_decimals_reason(places: int) -> str:
     return f"超过{places}位小数 more than {places} decimals"
 
 
+def trimmed(raw: pl.Expr) -> pl.Expr:
+    """Text without white space around it."""
+    return raw.cast(pl.String).str.strip_chars()
+
+
+def empty_as_null(trimmed_text: pl.Expr) -> pl.Expr:
+    """Trimmed text, with empty strings as null."""
+    return pl.when(trimmed_text.str.len_bytes() > 0).then(trimmed_text)
+
+
 def text(raw: pl.Expr) -> pl.Expr:
     """Trimmed text, with empty strings as null."""
-    trimmed = raw.cast(pl.String).str.strip_chars()
-    return pl.when(trimmed.str.len_bytes() > 0).then(trimmed)
+    return empty_as_null(trimmed(raw))
 
 
 def money_text(raw: pl.Expr) -> pl.Expr:
@@ -73,17 +82,24 @@ def too_many_decimals(raw: pl.Expr, source: pl.DataType, places: int) -> pl.Expr
     return None
 
 
-def _date(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
-    """Dates as DATE_FORMATS says; the time of day, if any, is dropped; anything else is unreadable."""
-    if source == pl.Date:
-        return raw
-    if isinstance(source, pl.Datetime):
-        return raw.dt.date()
+def _date_text(raw: pl.Expr) -> pl.Expr:
     parts = raw.str.extract_groups(_DATE_TEXT)
     day = pl.concat_str(
         parts.struct.field("1"), parts.struct.field("2").str.zfill(2), parts.struct.field("3").str.zfill(2)
     )
     return day.str.to_date("%Y%m%d", strict=False)
+
+
+def _date(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
+    """Dates as DATE_FORMATS says; the time of day, if any, is dropped; anything else is unreadable.
+
+    Text is parsed once per distinct value (a year of claims holds a few hundred dates), then looked up."""
+    if source == pl.Date:
+        return raw
+    if isinstance(source, pl.Datetime):
+        return raw.dt.date()
+    distinct = raw.drop_nulls().unique(maintain_order=True)  # the same order in both uses
+    return raw.replace_strict(distinct, _date_text(distinct), default=None, return_dtype=pl.Date)
 
 
 def _integer(raw: pl.Expr, source: pl.DataType) -> pl.Expr:

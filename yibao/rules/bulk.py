@@ -27,13 +27,14 @@ def _integers(frame: pl.DataFrame, column: str) -> np.ndarray:
 def _csr(frame: pl.DataFrame, column: str, codes: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """A list column as (offsets, code ids): each code looked up in the ruleset's codes, -1 if unknown.
 
-    A null part stays in its place as an unknown code: dropping it would shift every later record's codes."""
+    A null part stays in its place as an unknown code: dropping it would shift every later record's codes. The
+    lookup is a cast to an enum of the ruleset's codes (faster than `replace_strict`; unknown codes become null)."""
     lists = frame[column].fill_null([])
     lengths = lists.list.len().to_numpy()
     offsets = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     parts = lists.explode(empty_as_null=False)
-    encoded = parts.replace_strict(codes, pl.int_range(codes.len(), eager=True), default=-1, return_dtype=pl.Int32)
+    encoded = parts.cast(pl.Enum(codes), strict=False).to_physical().cast(pl.Int32)
     return offsets, encoded.fill_null(-1).to_numpy()
 
 
