@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 
@@ -16,3 +17,10 @@ class InputError(YibaoError, ValueError):
         where = str(source) + (f", row {row}" if row is not None else "") + (f", field {field}" if field else "")
         super().__init__(f"{where}: {reason}")
         self.source, self.row, self.field, self.reason = str(source), row, field, reason
+
+
+def require_columns(present: Collection[str], source: Path | str, needed: Iterable[str]) -> None:
+    """Raise an InputError naming `source` and every column of `needed` that `present` lacks."""
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise InputError(source, f"missing columns {missing}")

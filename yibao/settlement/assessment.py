@@ -19,7 +19,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from yibao.errors import InputError
+from yibao.errors import InputError, require_columns
 from yibao.models.enums import Level, Referral, VisitType
 from yibao.settlement.assessment_policy import IndicatorScore, RetentionBand, Scoring, check_bands
 
@@ -31,12 +31,6 @@ GROWTH_BASES = {
     "inpatient_cost_growth": "inpatient_cost_per_stay",
 }
 """Each growth indicator and the indicator it is the year-on-year growth of."""
-
-
-def _require(frame: pl.DataFrame, source: str, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(source, f"missing columns {missing}")
 
 
 def _canonical(frame: pl.DataFrame, column: str, vocabulary: type[StrEnum], source: str) -> pl.DataFrame:
@@ -108,10 +102,10 @@ def indicators(
     the fen. A ratio with a zero denominator, and a growth without a prior year or from 0, is null. Counts
     (`residents`, `visits`, …) are included so that every rate can be checked.
     """
-    _require(claims, "claims", ("person_key", "institution_id", "visit_type", "total_cost", "referral"))
-    _require(institutions, "institutions", ("institution_id", "level", "alliance_id", "county"))
-    _require(alliances, "alliances", ("alliance_id", "county"))
-    _require(residents, "residents", ("person_key", "residence_county", "signed_family_doctor"))
+    require_columns(claims.columns, "claims", ("person_key", "institution_id", "visit_type", "total_cost", "referral"))
+    require_columns(institutions.columns, "institutions", ("institution_id", "level", "alliance_id", "county"))
+    require_columns(alliances.columns, "alliances", ("alliance_id", "county"))
+    require_columns(residents.columns, "residents", ("person_key", "residence_county", "signed_family_doctor"))
     columns = pl.col("institution_id", "level", "alliance_id", "county").cast(pl.String)
     institutions = _canonical(institutions.select(columns), "level", Level, "institutions")
     alliances = alliances.select(pl.col("alliance_id", "county").cast(pl.String))
@@ -180,7 +174,7 @@ def _growth(frame: pl.DataFrame, prior: pl.DataFrame | None, decimals: int) -> p
     """Year-on-year growth columns (GROWTH_BASES) against `prior`, matched by alliance_id."""
     if prior is None:
         return frame.with_columns(pl.lit(None, pl.Float64).alias(name) for name in GROWTH_BASES)
-    _require(prior, "prior", ("alliance_id", *GROWTH_BASES.values()))
+    require_columns(prior.columns, "prior", ("alliance_id", *GROWTH_BASES.values()))
     before = prior.select(
         pl.col("alliance_id").cast(pl.String),
         *(pl.col(b).cast(pl.Float64).alias(f"prior_{b}") for b in GROWTH_BASES.values()),
@@ -225,7 +219,7 @@ def score(frame: pl.DataFrame, scoring: Scoring) -> pl.DataFrame:
     `retention_ratio`. Points are rounded once each (half-up to `scoring.decimals`); the score is their exact sum.
     One Python step per alliance (a region has at most a few hundred), in exact decimals."""
     names = [str(name) for name in scoring.indicators]
-    _require(frame, "indicators", ("alliance_id", *names))
+    require_columns(frame.columns, "indicators", ("alliance_id", *names))
     money = pl.Decimal(10, scoring.decimals)
     rows = []
     for row in frame.select("alliance_id", *names).iter_rows(named=True):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from yibao.errors import InputError
+from yibao.errors import InputError, require_columns
 from yibao.models import Claim
 from yibao.models.enums import Level
 from yibao.models.parse import parse, text, unreadable
@@ -99,9 +99,7 @@ def read_table(path: Path | str) -> pl.DataFrame:
 
 def institutions_frame(frame: pl.DataFrame, source: Path | str = "institutions") -> pl.DataFrame:
     """institution_id, level (canonical value), alliance_id; errors name the row and field."""
-    missing = [c for c in ("institution_id", "level") if c not in frame.columns]
-    if missing:
-        raise InputError(source, f"missing columns {missing}")
+    require_columns(frame.columns, source, ("institution_id", "level"))
     if "alliance_id" not in frame.columns:
         frame = frame.with_columns(alliance_id=pl.lit(None, pl.String))
     frame = frame.select(pl.col(c).cast(pl.String) for c in INSTITUTION_COLUMNS)
@@ -124,9 +122,7 @@ def typed_cases(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataFr
     validation, so one bad value means the wrong file, not a row to quarantine)."""
     specs = {spec.name: spec for spec in field_specs(Claim)}
     wanted = {**CASE_COLUMNS, **{k: v for k, v in OPTIONAL_COLUMNS.items() if k in frame.columns}}
-    missing = [name for name in CASE_COLUMNS if name not in frame.columns]
-    if missing:
-        raise InputError(source, f"missing columns {missing}")
+    require_columns(frame.columns, source, CASE_COLUMNS)
     raw = frame.select(text(pl.col(name)).alias(name) if frame.schema[name] == pl.String else pl.col(name)
                        for name in wanted)  # fmt: skip
     parsed = raw.select(

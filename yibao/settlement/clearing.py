@@ -18,15 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from yibao.errors import InputError
-from yibao.settlement.cases import SettlementCases, read_table
+from yibao.settlement.cases import SettlementCases
 from yibao.settlement.money import fraction, half_up_div, largest_remainder, round_half_up, scaled, yuan_to_fen
 from yibao.settlement.policy import Policy
+from yibao.settlement.tables import policy_table
 
 MONTHS = 12
 
@@ -38,7 +37,6 @@ class Deduction:
     institution: int
     points_units: int
     amount_fen: int
-    reason: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,17 +62,14 @@ class Clearing:
 
 
 def read_deductions(policy: Policy, cases: SettlementCases) -> list[Deduction]:
-    """The policy's deduction table (institution_id, points, amount, reason), checked row by row."""
+    """The policy's deduction table (institution_id, points, amount; other columns such as reason are for the
+    reader), checked row by row."""
     if policy.clearing.deductions_table is None:
         return []
-    path: Path = policy.path(policy.clearing.deductions_table)
-    frame = read_table(path)
-    missing = [c for c in ("institution_id", "points", "amount") if c not in frame.columns]
-    if missing:
-        raise InputError(path, f"missing columns {missing}")
+    path, rows = policy_table(policy, policy.clearing.deductions_table, ("institution_id", "points", "amount"))
     index = {code: i for i, code in enumerate(cases.institutions["institution_id"].to_list())}
     deductions = []
-    for row, record in enumerate(frame.cast(dict.fromkeys(frame.columns, pl.String)).to_dicts(), start=1):
+    for row, record in enumerate(rows, start=1):
         h = index.get((record["institution_id"] or "").strip())
         if h is None:
             raise InputError(path, "institution not in the institutions table", row=row, field="institution_id")
@@ -88,7 +83,7 @@ def read_deductions(policy: Policy, cases: SettlementCases) -> list[Deduction]:
             raise InputError(path, f"not an amount in 元: {record['amount']!r}", row=row, field="amount") from error
         if units < 0 or fen < 0:
             raise InputError(path, "a deduction is not negative", row=row, field="points" if units < 0 else "amount")
-        deductions.append(Deduction(h, units, fen, record.get("reason") or ""))
+        deductions.append(Deduction(h, units, fen))
     return deductions
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from yibao.errors import InputError
+from yibao.errors import InputError, require_columns
 from yibao.models.enums import DischargeMode, Level
 from yibao.settlement.cases import SettlementCases, read_table
 from yibao.settlement.history import GroupCosts, group_costs
@@ -50,13 +50,11 @@ def _number(value: str | None, source: Path, row: int, field: str) -> Decimal:
     return number
 
 
-def _table(policy: Policy, relative: Path, columns: tuple[str, ...]) -> tuple[Path, list[dict[str, str]]]:
-    """A policy table's rows as text, after checking its columns."""
+def policy_table(policy: Policy, relative: Path, columns: tuple[str, ...]) -> tuple[Path, list[dict[str, str]]]:
+    """A policy table's rows as text (only `columns`), after checking it has them."""
     path = policy.path(relative)
     frame = read_table(path)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(path, f"missing columns {missing}")
+    require_columns(frame.columns, path, columns)
     return path, frame.select(pl.col(c).cast(pl.String) for c in columns).to_dicts()
 
 
@@ -68,9 +66,7 @@ def _history(policy: Policy) -> GroupCosts:
 def read_history(path: Path) -> pl.DataFrame:
     """A history file: only institution_id, drg, total_cost (and group_status) are read."""
     frame = read_table(path)
-    missing = [c for c in ("institution_id", "drg", "total_cost") if c not in frame.columns]
-    if missing:
-        raise InputError(path, f"missing columns {missing}")
+    require_columns(frame.columns, path, ("institution_id", "drg", "total_cost"))
     keep = [c for c in ("institution_id", "drg", "total_cost", "group_status") if c in frame.columns]
     typed = frame.select(keep).with_columns(pl.col("total_cost").cast(pl.Decimal(18, 2), strict=False))
     bad = typed["total_cost"].is_null() & frame["total_cost"].is_not_null()
@@ -87,7 +83,7 @@ def base_points_table(policy: Policy, costs: GroupCosts | None) -> tuple[pl.Data
         base = pl.Series("base_points", round_units(ratio, unit) / unit)
         return costs.groups.select("drg", base, "mean_cost"), costs.mean_cost_all
     assert policy.base_points.table is not None and policy.base_points.mean_cost_all is not None
-    path, rows = _table(policy, policy.base_points.table, ("drg", "base_points", "mean_cost"))
+    path, rows = policy_table(policy, policy.base_points.table, ("drg", "base_points", "mean_cost"))
     records = []
     for row, record in enumerate(rows, start=1):
         base = _number(record["base_points"], path, row, "base_points")
@@ -113,7 +109,7 @@ def _coefficients(policy: Policy, cases: SettlementCases, costs: GroupCosts | No
             matrix[h, :] = levels.get(level, 1.0)
     elif rules.method == "table":
         assert rules.table is not None
-        path, rows = _table(policy, rules.table, ("institution_id", "drg", "coefficient"))
+        path, rows = policy_table(policy, rules.table, ("institution_id", "drg", "coefficient"))
         for row, record in enumerate(rows, start=1):
             value = float(_number(record["coefficient"], path, row, "coefficient"))
             h, g = institution_index.get(record["institution_id"]), group_index.get(record["drg"])
@@ -142,7 +138,7 @@ def _special_units(policy: Policy, cases: SettlementCases, unit: int) -> np.ndar
     units = np.full(len(cases), -1, dtype=np.int64)
     if policy.case_classes.special_review_table is None:
         return units
-    path, rows = _table(policy, policy.case_classes.special_review_table, ("claim_id", "points"))
+    path, rows = policy_table(policy, policy.case_classes.special_review_table, ("claim_id", "points"))
     index = {claim: i for i, claim in enumerate(cases.claims["claim_id"].to_list())}
     for row, record in enumerate(rows, start=1):
         i = index.get((record["claim_id"] or "").strip())
@@ -165,7 +161,7 @@ def resolve(policy: Policy, cases: SettlementCases) -> PolicyTables:
     mean = groups["mean_cost"].fill_null(np.nan).to_numpy()
     bed_day = np.zeros(cases.groups.len())
     if rules.bed_day_table is not None:
-        path, rows = _table(policy, rules.bed_day_table, ("drg", "points_per_day"))
+        path, rows = policy_table(policy, rules.bed_day_table, ("drg", "points_per_day"))
         index = {code: i for i, code in enumerate(cases.groups.to_list())}
         for row, record in enumerate(rows, start=1):
             value = float(_number(record["points_per_day"], path, row, "points_per_day"))
