@@ -163,6 +163,10 @@ def sum_by_month(institution, month, values, n):
     return totals
 
 
+@nb.njit(cache=True)
 def round_units(points: np.ndarray, unit: float) -> np.ndarray:
-    """`to_units` over an array (the same operations, so the same results)."""
-    return np.floor(np.rint(points * unit * 1e6) / 1e6 + 0.5).astype(np.int64)
+    """`to_units` over an array of points."""
+    units = np.empty(points.size, np.int64)
+    for i in range(points.size):
+        units[i] = to_units(points[i], unit)
+    return units

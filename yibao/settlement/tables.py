@@ -80,7 +80,7 @@ def base_points_table(policy: Policy, costs: GroupCosts | None) -> tuple[pl.Data
     unit = 10**policy.base_points.decimals
     if costs is not None:
         ratio = (costs.groups["mean_cost"] / costs.mean_cost_all * float(policy.base_points.scale)).to_numpy()
-        base = pl.Series("base_points", round_units(ratio, unit) / unit)
+        base = pl.Series("base_points", round_units(ratio, float(unit)) / unit)
         return costs.groups.select("drg", base, "mean_cost"), costs.mean_cost_all
     assert policy.base_points.table is not None and policy.base_points.mean_cost_all is not None
     path, rows = policy_table(policy, policy.base_points.table, ("drg", "base_points", "mean_cost"))
@@ -127,7 +127,7 @@ def _coefficients(policy: Policy, cases: SettlementCases, costs: GroupCosts | No
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = pairs["mean_cost"].to_numpy() / mean[g]
         known = np.isfinite(ratio)
-        matrix[h[known], g[known]] = round_units(ratio[known], unit) / unit
+        matrix[h[known], g[known]] = round_units(ratio[known], float(unit)) / unit
     for code in rules.uniform_groups:
         if code in group_index:
             matrix[:, group_index[code]] = 1.0
@@ -144,7 +144,7 @@ def _special_units(policy: Policy, cases: SettlementCases, unit: int) -> np.ndar
         i = index.get((record["claim_id"] or "").strip())
         if i is None:
             raise InputError(path, "claim id is not among the settled claims", row=row, field="claim_id")
-        units[i] = int(round_units(np.array([float(_number(record["points"], path, row, "points"))]), unit)[0])
+        units[i] = int(round_units(np.array([float(_number(record["points"], path, row, "points"))]), float(unit))[0])
     return units
 
 
