@@ -7,7 +7,6 @@ default here (targets from seeds 003/004, see DOMAIN.md §6–§7); the code has
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
@@ -15,9 +14,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from yibao.errors import InputError
+from yibao.settlement.toml_input import read_toml, validated
 
 SECTION = "assessment"
 
@@ -137,24 +137,13 @@ class Scoring(_Section):
 
 def validate_scoring(data: dict[str, Any], source: Path | str = SECTION) -> Scoring:
     """A scoring table from the contents of an `[assessment]` section; errors name the key."""
-    try:
-        return Scoring.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join((SECTION, *(str(part) for part in first["loc"])))
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise InputError(source, f"{first['msg']}{more}", field=key) from error
+    return validated(Scoring, data, source, (SECTION,))
 
 
 def load_scoring(path: Path | str) -> Scoring:
     """The `[assessment]` section of a TOML file (a policy file, or one of its own), validated."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise InputError(path, "no such file") from error
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(path, f"not valid TOML: {error}") from error
+    data = read_toml(path)
     if not isinstance(data.get(SECTION), dict):
         raise InputError(path, f"no [{SECTION}] section")
     return validate_scoring(data[SECTION], path)

@@ -7,15 +7,14 @@ files) are paths relative to the policy file. See `docs/settlement-policy.md` fo
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from yibao.errors import InputError
 from yibao.models.enums import DischargeMode, Level
+from yibao.settlement.toml_input import read_toml, validated
 
 
 class _Section(BaseModel):
@@ -204,16 +203,4 @@ class Policy(_Section):
 def load_policy(path: Path | str) -> Policy:
     """Read and validate a policy TOML file; errors name the file and the key."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise InputError(path, "no such policy file") from error
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(path, f"not valid TOML: {error}") from error
-    try:
-        return Policy.model_validate({**data, "folder": path.parent})
-    except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise InputError(path, f"{first['msg']}{more}", field=key) from error
+    return validated(Policy, {**read_toml(path, "policy file"), "folder": path.parent}, path)
