@@ -243,38 +243,37 @@ def test_more_points_never_pay_less(total: int, weights: list[int], data: st.Dat
     assert before == ref.split(total, weights)
 
 
-def test_low_ratio_points_are_capped_at_base_times_coefficient() -> None:
-    """A branch random regions seldom reach: coefficient 0.35 below r = 0.38 ≤ low ratio 0.4."""
-    claim = {"claim_id": "C1", "person_key": PERSONS[0], "institution_id": "H0", "admission_date": date(2025, 5, 1),
-             "discharge_date": date(2025, 5, 6), "los_days": 5, "discharge_mode": 1, "cost_fen": 285_000,
-             "own_share_fen": 0, "self_pay_fen": 0, "drg": "BB13", "group_status": "SUCCESS"}  # fmt: skip
-    region = {
-        "institutions": [("H0", "tertiary")], "claims": [claim], "special": {}, "deductions": [],
-        "fund_budget": "1000.00", "patient_share": ["own_share"], "monthly_weights": None, "coefficients": "table",
-        "table_coefficient": 0.35, "low_ratio": 0.4, "mid_band_upper": None, "high_ratio_by": "base_points",
+STAY = {"person_key": PERSONS[0], "institution_id": "H0", "admission_date": date(2025, 5, 1),
+        "discharge_date": date(2025, 5, 6), "los_days": 5, "discharge_mode": 1, "own_share_fen": 0,
+        "self_pay_fen": 0, "group_status": "SUCCESS"}  # fmt: skip
+"""An ordinary five-day stay at H0; examples add claim_id, cost_fen and drg."""
+
+
+def _one_institution(claims: list[dict], **keys: object) -> dict:
+    """A region of one tertiary hospital with plain policy keys, for hand-made examples."""
+    return {
+        "institutions": [("H0", "tertiary")], "claims": claims, "special": {}, "deductions": [],
+        "fund_budget": "1000.00", "patient_share": ["own_share"], "monthly_weights": None, "coefficients": "none",
+        "table_coefficient": 1.0, "low_ratio": 0.4, "mid_band_upper": None, "high_ratio_by": "base_points",
         "los_outside_max": None, "los_outside_min": None, "readmission_days": 15, "readmission_factor": 0.5,
         "same_institution": True, "excepted": [], "monthly_pv": "budget", "prepayment_ratio": 0.9,
-        "deposit_ratio": 0, "returned_ratio": 1, "deduction_factor": 1, "ambiguous_ratio": 1,
+        "deposit_ratio": 0, "returned_ratio": 1, "deduction_factor": 1, "ambiguous_ratio": 1, **keys,
     }  # fmt: skip
-    result, _ = _settled(region)
+
+
+def test_low_ratio_points_are_capped_at_base_times_coefficient() -> None:
+    """A branch random regions seldom reach: coefficient 0.35 below r = 0.38 ≤ low ratio 0.4."""
+    claim = {**STAY, "claim_id": "C1", "cost_fen": 285_000, "drg": "BB13"}
+    result, _ = _settled(_one_institution([claim], coefficients="table", table_coefficient=0.35))
     row = result.cases.row(0, named=True)
     assert (row["case_class"], row["ratio"], row["points"]) == ("low_ratio", 0.38, Decimal("52.5000"))
 
 
 def test_stays_with_the_same_dates_are_taken_in_claim_id_order() -> None:
     """Two stays of one person in one group with the same dates: the lower claim id is the earlier stay."""
-    stay = {"person_key": PERSONS[0], "institution_id": "H0", "admission_date": date(2025, 5, 1),
-            "discharge_date": date(2025, 5, 6), "los_days": 5, "discharge_mode": 1, "cost_fen": 400_000,
-            "own_share_fen": 0, "self_pay_fen": 0, "drg": "AA11", "group_status": "SUCCESS"}  # fmt: skip
+    stay = {**STAY, "cost_fen": 400_000, "drg": "AA11"}
     claims = [{**stay, "claim_id": "Z9"}, {**stay, "claim_id": "A1"}]
-    region = {
-        "institutions": [("H0", "tertiary")], "claims": claims, "special": {}, "deductions": [],
-        "fund_budget": "1000.00", "patient_share": ["own_share"], "monthly_weights": None, "coefficients": "none",
-        "table_coefficient": 1.0, "low_ratio": 0.4, "mid_band_upper": None, "high_ratio_by": "base_points",
-        "los_outside_max": None, "los_outside_min": None, "readmission_days": 15, "readmission_factor": 0.5,
-        "same_institution": True, "excepted": [], "monthly_pv": "budget", "prepayment_ratio": 0.9,
-        "deposit_ratio": 0, "returned_ratio": 1, "deduction_factor": 1, "ambiguous_ratio": 1,
-    }  # fmt: skip
+    region = _one_institution(claims)
     result, policy = _settled(region)
     assert dict(result.cases.select("claim_id", "readmission").rows()) == {"A1": True, "Z9": False}
     expected = ref.settle(claims, region["institutions"], policy, _tables(region))["points"]

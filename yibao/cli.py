@@ -25,7 +25,7 @@ from yibao.io.grouping_input import grouping_columns
 from yibao.io.write import write_frame
 from yibao.report import write_workbook
 from yibao.rules.records import GroupingRecord
-from yibao.settlement import Settlement
+from yibao.settlement import Policy, Settlement, SettlementCases
 from yibao.settlement import settle as run_settlement
 from yibao.settlement.case_dir import load_case, write_settlement
 from yibao.settlement.money import fen_to_yuan
@@ -141,11 +141,7 @@ def demo(
     write_frame(grouped, out / "grouped" / "inpatient.parquet")
     console.print(_groups_table(grouped))
     folder = _demo_settlement_folder(out, grouped, grouper, seed)
-    loaded, cases = load_case(folder)
-    result = run_settlement(cases, loaded)
-    write_settlement(result, folder / "results")
-    console.print(_clearing_table(result))
-    console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,})")
+    _settle_and_show(*load_case(folder), folder / "results")
     console.print(f"results in {out}/")
 
 
@@ -219,6 +215,15 @@ def _clearing_table(settlement: Settlement, top: int = 12) -> Table:
     return table
 
 
+def _settle_and_show(policy: Policy, cases: SettlementCases, out: Path) -> Settlement:
+    """Settle, write one CSV per table into `out`, and print the clearing summary and the counts."""
+    result = run_settlement(cases, policy)
+    write_settlement(result, out)
+    console.print(_clearing_table(result))
+    console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,})")
+    return result
+
+
 @app.command()
 @_friendly
 def settle(
@@ -231,13 +236,9 @@ def settle(
     institutions: Annotated[Path | None, typer.Option(help="Institutions, instead of the folder's.")] = None,
 ) -> None:
     """结算 Settle a year by the point method: case points, monthly pre-settlement and the annual clearing."""
-    loaded, cases = load_case(case, policy, claims, institutions)
-    result = run_settlement(cases, loaded)
-    write_settlement(result, out)
+    result = _settle_and_show(*load_case(case, policy, claims, institutions), out)
     write_workbook(result, out / "settlement.xlsx")
-    console.print(_clearing_table(result))
-    console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,}); "
-                  f"results in {out}/")  # fmt: skip
+    console.print(f"results in {out}/")
 
 
 REFERENCE_COLUMNS = "id,gender,age,age_days,birth_weight_g,los_days,leaving_type,diagnoses,procedures"
