@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from yibao.alliance.policy import Allocation, AllianceBudget, Capitation, Overspend, Reimbursement
 from yibao.models.enums import DischargeMode, Level
+from yibao.settlement.assessment_policy import Scoring
 from yibao.settlement.toml_input import read_toml, validated
 
 
@@ -180,6 +182,12 @@ class Policy(_Section):
     point_value: PointValue = PointValue()
     monthly: Monthly = Monthly()
     clearing: Clearing = Clearing()
+    alliance_budget: AllianceBudget | None = Field(None, description="医共体总额预算; none: no alliance settlement")
+    reimbursement: Reimbursement | None = Field(None, description="claim-level fund payment (alliance settlement)")
+    capitation: Capitation | None = Field(None, description="按人头 for signed residents; none: no capitation")
+    overspend: Overspend = Overspend()
+    allocation: Allocation = Allocation()
+    assessment: Scoring = Scoring()
     folder: Path = Field(Path("."), exclude=True, description="where relative table paths start")
 
     def updated(self, changes: dict[str, Any]) -> Policy:
