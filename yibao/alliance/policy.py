@@ -41,9 +41,7 @@ class AllianceBudget(_Section):
     def _complete(self) -> AllianceBudget:
         if self.method == "per_capita" and self.per_capita is None:
             raise ValueError('method "per_capita" needs per_capita (元 per covered resident)')
-        if len(self.monthly_weights) != 12 or any(w < 0 for w in self.monthly_weights) or not any(
-            self.monthly_weights
-        ):
+        if len(self.monthly_weights) != 12 or any(w < 0 for w in self.monthly_weights) or not any(self.monthly_weights):
             raise ValueError("monthly_weights needs 12 non-negative numbers, not all 0")
         bands = self.score_adjustment
         if bands and (any(low >= high for (high, _), (low, _) in pairwise(bands)) or bands[-1][0] != 0):

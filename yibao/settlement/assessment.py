@@ -79,6 +79,7 @@ def indicators(
     residents: pl.DataFrame,
     prior: pl.DataFrame | None = None,
     *,
+    covered: pl.DataFrame | None = None,
     primary_care_levels: Collection[Level] = PRIMARY_CARE_LEVELS,
     decimals: int = 4,
 ) -> pl.DataFrame:
@@ -86,7 +87,8 @@ def indicators(
 
     Inputs: claims (person_key, institution_id, visit_type, total_cost, referral), institutions
     (institution_id, level, alliance_id, county), alliances (alliance_id, county), residents (person_key,
-    residence_county, signed_family_doctor); `prior`: this function's output for the year before.
+    residence_county, signed_family_doctor); `prior`: this function's output for the year before; `covered`:
+    person_key → alliance_id when already known (`covered_residents`).
 
     - 县域内就诊率 `in_county_rate` = visits at institutions in the resident's own county ÷ visits
     - 基层就诊率 `primary_care_rate` = visits at `primary_care_levels` (township, village) ÷ visits
@@ -126,9 +128,11 @@ def indicators(
     claims = _canonical(_canonical(claims, "visit_type", VisitType, "claims"), "referral", Referral, "claims")
 
     visits = claims.join(institutions, on="institution_id", how="left")
-    covered = covered_residents(
-        residents.select("person_key", "residence_county"), visits.select("person_key", "alliance_id"), alliances
-    ).join(residents, on="person_key")
+    if covered is None:
+        covered = covered_residents(
+            residents.select("person_key", "residence_county"), visits.select("person_key", "alliance_id"), alliances
+        )
+    covered = covered.select(pl.col("person_key", "alliance_id").cast(pl.String)).join(residents, on="person_key")
     outpatient = pl.col("visit_type") == VisitType.OUTPATIENT.value
     inpatient = pl.col("visit_type") == VisitType.INPATIENT.value
     down, up = pl.col("referral") == Referral.DOWN.value, pl.col("referral") == Referral.UP.value

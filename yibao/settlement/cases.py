@@ -115,14 +115,24 @@ def institutions_frame(frame: pl.DataFrame, source: Path | str = "institutions")
     return frame.with_columns(level=pl.col("level").str.strip_chars().replace_strict(aliases, return_dtype=pl.String))
 
 
-def typed_cases(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataFrame:
-    """A grouped-claims frame with `CASE_COLUMNS` in their types, parsed with the claim model's parsers.
+def typed_cases(
+    frame: pl.DataFrame,
+    source: Path | str = "claims",
+    required: dict[str, pl.DataType] = CASE_COLUMNS,
+    optional: dict[str, pl.DataType] = OPTIONAL_COLUMNS,
+) -> pl.DataFrame:
+    """A grouped-claims frame with `required` (and the `optional` present) in their types, parsed with the claim
+    model's parsers; columns already of their type are taken as they are.
 
     A value that is present but unreadable is an error naming the row and the field (a grouped file comes out of
     validation, so one bad value means the wrong file, not a row to quarantine)."""
     specs = {spec.name: spec for spec in field_specs(Claim)}
-    wanted = {**CASE_COLUMNS, **{k: v for k, v in OPTIONAL_COLUMNS.items() if k in frame.columns}}
-    require_columns(frame.columns, source, CASE_COLUMNS)
+    require_columns(frame.columns, source, required)
+    columns = {**required, **{k: v for k, v in optional.items() if k in frame.columns}}
+    done = [name for name, dtype in columns.items() if frame.schema[name] == dtype and dtype != pl.String]
+    wanted = {name: dtype for name, dtype in columns.items() if name not in done}
+    if not wanted:
+        return frame.select(list(columns))
     raw = frame.select(text(pl.col(name)).alias(name) if frame.schema[name] == pl.String else pl.col(name)
                        for name in wanted)  # fmt: skip
     parsed = raw.select(
@@ -136,7 +146,7 @@ def typed_cases(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataFr
             row = int(bad.arg_true()[0]) + 1
             reason = unreadable(specs[name]) if name in specs else "unreadable value"
             raise InputError(source, reason, row=row, field=name)
-    return parsed
+    return pl.concat([frame.select(done), parsed], how="horizontal").select(list(columns))
 
 
 def read_cases(path: Path | str) -> pl.DataFrame:

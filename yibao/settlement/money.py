@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from math import lcm
 
 FEN_PER_YUAN = 100
 
@@ -76,3 +77,9 @@ def round_half_up(value: Fraction) -> int:
 def fraction(value: Decimal | int | str) -> Fraction:
     """A policy ratio as an exact fraction (0.9 is 9/10, not the nearest binary float)."""
     return Fraction(Decimal(str(value)))
+
+
+def integer_weights(weights: Sequence[Fraction]) -> list[int]:
+    """Exact fractional weights as integers in the same proportions (for `largest_remainder`)."""
+    scale = lcm(*(w.denominator for w in weights)) if weights else 1
+    return [int(w * scale) for w in weights]

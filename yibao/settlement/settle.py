@@ -221,10 +221,15 @@ def region_frame(cases: SettlementCases, core: CoreResult, policy: Policy, insti
 
 def settle(cases: SettlementCases, policy: Policy) -> Settlement:
     """Settle one year's prepared cases under `policy`."""
+    return settle_points(cases, policy)[0]
+
+
+def settle_points(cases: SettlementCases, policy: Policy) -> tuple[Settlement, CoreResult]:
+    """`settle`, and the arrays behind its frames (per-case points units for the alliance settlement)."""
     tables = resolve(policy, cases)
     core = settle_core(cases, tables, policy, read_deductions(policy, cases))
     institutions = institution_frame(cases, core, policy)
-    return Settlement(
+    settlement = Settlement(
         policy=policy,
         cases=case_frame(cases, core, policy),
         institutions=institutions,
@@ -233,3 +238,4 @@ def settle(cases: SettlementCases, policy: Policy) -> Settlement:
         excluded=cases.excluded,
         base_points=tables.base_table,
     )
+    return settlement, core

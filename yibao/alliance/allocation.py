@@ -1,0 +1,73 @@
+"""成员单位分配: an alliance's package split among its members to the fen (docs/alliance.md, *Allocation*)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from yibao.alliance.policy import Allocation
+from yibao.models.enums import Level
+from yibao.settlement.money import fraction, integer_weights, largest_remainder, round_half_up
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member institution: its level and its work points (工作量点数), exact."""
+
+    institution_id: str
+    level: Level
+    work_points: Fraction
+
+
+def weight(member: Member, terms: Allocation) -> Fraction:
+    """Work points × the level's coefficient (1 when not listed)."""
+    return member.work_points * fraction(terms.coefficients.get(member.level, 1))
+
+
+def _split(total: int, weights: Sequence[Fraction]) -> list[int]:
+    return largest_remainder(total, integer_weights(weights))
+
+
+def _by_points(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
+    weights = [weight(m, terms) for m in members]
+    primary = [m.level in terms.primary_care_levels for m in members]
+    floor = terms.primary_care_floor
+    total = sum(weights, Fraction(0))
+    primary_weight = sum((w for w, p in zip(weights, primary, strict=True) if p), Fraction(0))
+    if floor is None or not any(primary) or all(primary) or primary_weight >= total * fraction(floor):
+        return _split(package_fen, weights)
+    floor_fen = round_half_up(package_fen * fraction(floor))
+    shares = [0] * len(members)
+    for in_group, amount in ((True, floor_fen), (False, package_fen - floor_fen)):
+        positions = [i for i, p in enumerate(primary) if p == in_group]
+        for i, share in zip(positions, _split(amount, [weights[i] for i in positions]), strict=True):
+            shares[i] = share
+    return shares
+
+
+def _fixed(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
+    tier_of = {level: t for t, tier in enumerate(terms.tiers) for level in tier.levels}
+    missing = [m for m in members if m.level not in tier_of]
+    if missing:
+        raise ValueError(f"member {missing[0].institution_id} ({missing[0].level.label}) is in no allocation tier")
+    present = [t for t in range(len(terms.tiers)) if any(tier_of[m.level] == t for m in members)]
+    parts = _split(package_fen, [fraction(terms.tiers[t].share) for t in present])
+    shares = [0] * len(members)
+    for t, amount in zip(present, parts, strict=True):
+        positions = [i for i, m in enumerate(members) if tier_of[m.level] == t]
+        for i, share in zip(positions, _split(amount, [members[i].work_points for i in positions]), strict=True):
+            shares[i] = share
+    return shares
+
+
+def allocate(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
+    """Each member's money (fen), in `members` order, summing exactly to `package_fen`.
+
+    `points`: by weight, with the 基层 floor when it binds; `fixed`: over the tiers that have members, then by
+    work points inside a tier. A split whose weights are all 0 is equal."""
+    if not members:
+        if package_fen:
+            raise ValueError(f"an alliance without members cannot receive {package_fen} fen")
+        return []
+    return _fixed(package_fen, members, terms) if terms.method == "fixed" else _by_points(package_fen, members, terms)

@@ -1,0 +1,67 @@
+"""The year's claims of an alliance settlement, inpatient and outpatient: typed, and marked with the reason a claim
+cannot be charged (docs/alliance.md, *The year's claims*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from yibao.models.enums import Referral, VisitType
+from yibao.settlement.cases import CASE_COLUMNS, typed_cases
+
+CLAIM_COLUMNS: dict[str, pl.DataType] = {
+    **{name: dtype for name, dtype in CASE_COLUMNS.items() if name != "drg"},
+    "visit_type": pl.String(),
+    "class_a_cost": pl.Decimal(18, 2),
+    "class_b_cost": pl.Decimal(18, 2),
+    "residence_county": pl.String(),
+}
+"""Columns the alliance settlement needs of every claim."""
+OPTIONAL_CLAIM_COLUMNS: dict[str, pl.DataType] = {
+    "drg": pl.String(),
+    "group_status": pl.String(),
+    "self_pay_cost": pl.Decimal(18, 2),
+    "referral": pl.String(),
+}
+"""Used when present: drg (inpatient stays; from `yibao group`), group_status, self_pay_cost, referral."""
+
+INPATIENT = VisitType.INPATIENT.value
+
+
+def typed_claims(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataFrame:
+    """`CLAIM_COLUMNS` (and the optional ones, null when absent) in their types; an unreadable value is an
+    InputError naming the row and field."""
+    typed = typed_cases(frame, source, CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS)
+    missing = {name: dtype for name, dtype in OPTIONAL_CLAIM_COLUMNS.items() if name not in typed.columns}
+    typed = typed.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in missing.items())
+    return typed.with_columns(pl.col("referral").fill_null(Referral.NONE.value))
+
+
+def service_date() -> pl.Expr:
+    """结算日期: the discharge date of a stay, the visit date of an outpatient visit."""
+    return pl.when(pl.col("visit_type") == INPATIENT).then(pl.col("discharge_date")).otherwise(pl.col("admission_date"))
+
+
+def exclusion(year: int) -> pl.Expr:
+    """The reason a typed claim cannot be charged in `year`, or null."""
+    cost_missing = pl.any_horizontal(pl.col("total_cost", "class_a_cost", "class_b_cost").is_null())
+    reasons: list[tuple[pl.Expr, str]] = [
+        (pl.col("claim_id").is_null(), "清单流水号为空 no claim id"),
+        (pl.col("claim_id").is_duplicated(), "清单流水号重复 duplicate claim id"),
+        (pl.col("person_key").is_null(), "无人员标识 no person key"),
+        (pl.col("institution_id").is_null(), "无机构代码 no institution"),
+        (pl.col("visit_type").is_null(), "无就诊类型 no visit type"),
+        (service_date().is_null(), "无结算日期 no discharge or visit date"),
+        (service_date().dt.year() != year, f"结算日期不在{year}年 service date outside {year}"),
+        (cost_missing, "费用缺失 a cost is missing"),
+    ]
+    expression = pl.lit(None, pl.String)
+    for condition, reason in reversed(reasons):
+        expression = pl.when(condition.fill_null(True)).then(pl.lit(reason)).otherwise(expression)
+    return expression
+
+
+def mark(claims: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Typed claims with `row` (1-based, source order), `service_date` and `reason` (null: charged)."""
+    return claims.with_row_index("row", offset=1).with_columns(service_date=service_date(), reason=exclusion(year))
