@@ -1,0 +1,431 @@
+"""One year of an alliance settlement (docs/alliance.md): the point method for the stays, the fund's payment of every
+claim, the charges to each alliance's package, budget, surplus or overspend, and the allocation to members."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import polars as pl
+
+from yibao.alliance.allocation import Member, allocate, weight
+from yibao.alliance.budget import Budget, BudgetBasis, advances, budget
+from yibao.alliance.claims import INPATIENT, mark, typed_claims
+from yibao.alliance.outcome import outcome
+from yibao.alliance.policy import AllianceBudget, Reimbursement
+from yibao.alliance.reimbursement import fund_payments
+from yibao.errors import InputError, require_columns
+from yibao.models.enums import Level, VisitType
+from yibao.settlement.assessment import covered_residents, indicators, score
+from yibao.settlement.cases import CASE_COLUMNS, OPTIONAL_COLUMNS, SettlementCases, institutions_frame, prepare_cases
+from yibao.settlement.money import largest_remainder, round_half_up, scaled, yuan_to_fen
+from yibao.settlement.policy import Policy
+from yibao.settlement.settle import CoreResult, Settlement, patient_share_fen, settle_points
+
+OUT_OF_COUNTY = "out_of_county"
+PLACES = ("inside", "county", OUT_OF_COUNTY)
+METHODS = ("drg", "capitation", "fee_for_service")
+STATEMENT_COLUMNS = (
+    "alliance_id", "name", "county", "residents", "signed_residents", "budget_gross_fen", "risk_reserve_fen",
+    "budget_fen", "inside_drg_fen", "inside_fee_for_service_fen", "capitation_fen", "inside_fen", "county_fen",
+    "out_of_county_fen", "actual_fen", "balance_fen", "score", "retention_ratio", "retained_fen", "returned_fen",
+    "overspend_fen", "fund_share_fen", "borne_fen", "package_fen", "advance_fen", "clearing_fen",
+)  # fmt: skip
+"""The alliance statement (医共体年度清算单), money in fen."""
+
+
+@dataclass(frozen=True, eq=False)
+class YearCase:
+    """Everything one year's alliance settlement reads: the policy and the case folder's tables."""
+
+    policy: Policy
+    claims: pl.DataFrame
+    institutions: pl.DataFrame
+    """institution_id, level, alliance_id (null: outside any alliance), county."""
+    alliances: pl.DataFrame
+    """alliance_id, name, county, and optionally prior_spending, prior_residents, prior_score, unreasonable."""
+    residents: pl.DataFrame
+    """person_key, residence_county, signed_family_doctor."""
+    prior_indicators: pl.DataFrame | None = None
+    """Last year's `indicators`, for the growth indicators."""
+
+
+@dataclass(frozen=True, eq=False)
+class YearSettlement:
+    """年度清算 of a region with its alliances: the point-method settlement and the alliance frames."""
+
+    points: Settlement
+    alliances: pl.DataFrame
+    members: pl.DataFrame
+    direct: pl.DataFrame
+    charges: pl.DataFrame
+    claims: pl.DataFrame
+    advances: pl.DataFrame
+    indicators: pl.DataFrame
+    excluded: pl.DataFrame
+    region: pl.DataFrame
+
+
+def _terms(policy: Policy) -> tuple[AllianceBudget, Reimbursement]:
+    if policy.alliance_budget is None or policy.reimbursement is None:
+        raise InputError("policy", "an alliance settlement needs the [alliance_budget] and [reimbursement] sections")
+    return policy.alliance_budget, policy.reimbursement
+
+
+def _institutions(frame: pl.DataFrame) -> pl.DataFrame:
+    require_columns(frame.columns, "institutions", ("institution_id", "level", "alliance_id", "county"))
+    counties = frame.select(pl.col("institution_id", "county").cast(pl.String))
+    return institutions_frame(frame).join(counties, on="institution_id", maintain_order="left")
+
+
+def _alliances(frame: pl.DataFrame, institutions: pl.DataFrame) -> pl.DataFrame:
+    require_columns(frame.columns, "alliances", ("alliance_id", "county"))
+    optional = {"name": pl.String, "prior_spending": pl.Decimal(18, 2), "prior_residents": pl.Int64,
+                "prior_score": pl.Decimal(10, 2), "unreasonable": pl.Boolean}  # fmt: skip
+    frame = frame.with_columns(pl.lit(None).alias(c) for c in optional if c not in frame.columns)
+    typed = frame.select(
+        pl.col("alliance_id", "county").cast(pl.String),
+        *(pl.col(c).cast(pl.String).str.strip_chars().cast(t) if t != pl.Boolean else
+          pl.col(c).cast(pl.String).str.to_lowercase().is_in(["true", "1", "是"]) for c, t in optional.items()),
+    )  # fmt: skip
+    if not typed.height:
+        raise InputError("alliances", "no alliances: an alliance settlement needs at least one")
+    if typed["alliance_id"].is_duplicated().any():
+        raise InputError("alliances", "an alliance_id appears more than once", field="alliance_id")
+    strays = institutions.filter(pl.col("alliance_id").is_not_null()).join(typed, on="alliance_id", how="anti")
+    if strays.height:
+        raise InputError("institutions", f"alliance_id {strays['alliance_id'][0]!r} is not in alliances")
+    return typed
+
+
+def _residents(frame: pl.DataFrame) -> pl.DataFrame:
+    require_columns(frame.columns, "residents", ("person_key", "residence_county", "signed_family_doctor"))
+    signed = pl.col("signed_family_doctor")
+    if frame.schema["signed_family_doctor"] != pl.Boolean:
+        signed = signed.cast(pl.String).str.to_lowercase().is_in(["true", "1", "是"])
+    return frame.select(pl.col("person_key", "residence_county").cast(pl.String), signed.alias("signed"))
+
+
+def _point_cases(kept: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
+    """The stays the point method settles: inpatient claims at institutions of the table."""
+    stays = kept.filter((pl.col("visit_type") == INPATIENT) & pl.col("level").is_not_null())
+    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in stays.columns)]
+    return prepare_cases(stays.select(columns), institutions.select("institution_id", "level", "alliance_id"), year)
+
+
+def _drg_charges(
+    cases: SettlementCases, core: CoreResult, policy: Policy, points: Settlement, kept: pl.DataFrame
+) -> pl.DataFrame:
+    """Each institution's gross split over (alliance, place) by the stays' points; less their patients' share."""
+    per_case = pl.DataFrame(
+        {"claim_id": cases.claims["claim_id"], "units": core.units, "share": patient_share_fen(cases, policy)}
+    ).join(kept.select("claim_id", "institution_id", "alliance_id", "place"), on="claim_id")
+    cells = (
+        per_case.group_by("institution_id", "alliance_id", "place")
+        .agg(claims=pl.len(), units=pl.col("units").sum(), share=pl.col("share").sum())
+        .sort("institution_id", "alliance_id", "place", nulls_last=True)
+    )
+    gross = dict(points.institutions.select("institution_id", "gross_fen").iter_rows())
+    pieces: list[int] = []
+    for institution, group in cells.group_by("institution_id", maintain_order=True):
+        pieces.extend(largest_remainder(gross[institution[0]], group["units"].to_list()))
+    return cells.with_columns(method=pl.lit("drg"), amount_fen=pl.Series(pieces, dtype=pl.Int64) - pl.col("share"))
+
+
+def settle_year(case: YearCase) -> YearSettlement:
+    """Settle a region's year: points, claim payments, alliance packages and members' money."""
+    policy = case.policy
+    budget_terms, reimbursement = _terms(policy)
+    institutions = _institutions(case.institutions)
+    alliances = _alliances(case.alliances, institutions)
+    residents = _residents(case.residents)
+    marked = mark(typed_claims(case.claims), policy.year).join(
+        institutions, on="institution_id", how="left", maintain_order="left"
+    )
+    cases = _point_cases(marked.filter(pl.col("reason").is_null()), institutions, policy.year)
+    point_reasons = cases.excluded.select("claim_id", point_reason="reason")
+    marked = marked.join(point_reasons, on="claim_id", how="left", maintain_order="left").with_columns(
+        reason=pl.coalesce("reason", "point_reason")
+    )
+    excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
+    kept = marked.filter(pl.col("reason").is_null()).drop("point_reason", "reason")
+
+    covered = covered_residents(
+        residents.select("person_key", "residence_county"), kept.select("person_key", "alliance_id"), alliances
+    ).rename({"alliance_id": "covered_by"})
+    kept = _placed(kept, covered, residents, cases.claims["claim_id"], policy)
+    payments = fund_payments(
+        kept.select(
+            "person_key", "visit_type", "service_date", "claim_id", "tier",
+            class_a_fen=_fen("class_a_cost"), class_b_fen=_fen("class_b_cost"),
+        ),
+        reimbursement,
+    )  # fmt: skip
+    kept = pl.concat([kept, payments], how="horizontal")
+    points, core = settle_points(cases, policy)
+    drg = _drg_charges(cases, core, policy, points, kept)
+    other = (
+        kept.filter(pl.col("method") != "drg")
+        .with_columns(amount=pl.when(pl.col("method") == "fee_for_service").then("fund_fen").otherwise(0))
+        .group_by("alliance_id", "institution_id", "place", "method")
+        .agg(claims=pl.len(), amount_fen=pl.col("amount").sum())
+    )
+    charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
+        "alliance_id", "institution_id", "place", "method", nulls_last=True
+    )
+    assessed = score(
+        indicators(
+            kept.select("person_key", "institution_id", "visit_type", "total_cost", "referral"),
+            institutions,
+            alliances.select("alliance_id", "county"),
+            residents.select("person_key", "residence_county", signed_family_doctor="signed"),
+            case.prior_indicators,
+            covered=covered.rename({"covered_by": "alliance_id"}),
+        ),
+        policy.assessment,
+    )
+    statement = _statement(alliances, covered, residents, charges, assessed, policy)
+    members = _members(statement, institutions, kept, drg, policy)
+    return YearSettlement(
+        points=points,
+        alliances=statement.select(STATEMENT_COLUMNS),
+        members=members,
+        direct=_direct(institutions, charges),
+        charges=charges.select("alliance_id", "institution_id", "place", "method", "claims", "amount_fen"),
+        claims=kept.select(
+            "claim_id",
+            "institution_id",
+            "visit_type",
+            "alliance_id",
+            "place",
+            "tier",
+            "method",
+            "eligible_fen",
+            "deductible_fen",
+            "fund_fen",
+        ),
+        advances=_advances(statement, budget_terms),
+        indicators=assessed,
+        excluded=excluded,
+        region=_region(statement, charges, excluded, kept),
+    )
+
+
+def _fen(column: str) -> pl.Expr:
+    return (pl.col(column).cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
+
+
+def _placed(
+    kept: pl.DataFrame, covered: pl.DataFrame, residents: pl.DataFrame, drg_claims: pl.Series, policy: Policy
+) -> pl.DataFrame:
+    """Each claim's covering alliance, place (inside / county / out_of_county), tier and payment method."""
+    in_county = pl.col("county").is_not_null() & (pl.col("county") == pl.col("residence_county"))
+    capitation = policy.capitation
+    capitated = pl.lit(False)
+    if capitation is not None:
+        capitated = (
+            (pl.col("visit_type") == VisitType.OUTPATIENT.value)
+            & pl.col("signed").fill_null(False)
+            & (pl.col("place") == "inside")
+            & pl.col("level").is_in([level.value for level in capitation.levels])
+        )
+    return (
+        kept.rename({"alliance_id": "member_of"})
+        .join(covered, on="person_key", how="left", maintain_order="left")
+        .join(residents.select("person_key", "signed"), on="person_key", how="left", maintain_order="left")
+        .with_columns(
+            alliance_id="covered_by",
+            place=pl.when(pl.col("member_of").is_not_null() & (pl.col("member_of") == pl.col("covered_by")))
+            .then(pl.lit("inside"))
+            .when(in_county)
+            .then(pl.lit("county"))
+            .otherwise(pl.lit(OUT_OF_COUNTY)),
+            tier=pl.when(in_county).then("level").otherwise(pl.lit(OUT_OF_COUNTY)),
+        )
+        .with_columns(
+            method=pl.when(pl.col("claim_id").is_in(drg_claims.implode()))
+            .then(pl.lit("drg"))
+            .when(capitated)
+            .then(pl.lit("capitation"))
+            .otherwise(pl.lit("fee_for_service"))
+        )
+    )
+
+
+def _statement(
+    alliances: pl.DataFrame,
+    covered: pl.DataFrame,
+    residents: pl.DataFrame,
+    charges: pl.DataFrame,
+    assessed: pl.DataFrame,
+    policy: Policy,
+) -> pl.DataFrame:
+    """One row per alliance: budget, spending by place, outcome, package, advances and clearing (fen)."""
+    terms = policy.alliance_budget
+    assert terms is not None
+    people = (
+        covered.join(residents.select("person_key", "signed"), on="person_key", how="left")
+        .group_by("covered_by")
+        .agg(residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum())
+    )
+    inside = pl.col("place") == "inside"
+    spent = charges.group_by("alliance_id").agg(
+        inside_drg_fen=pl.col("amount_fen").filter(inside & (pl.col("method") == "drg")).sum(),
+        inside_fee_for_service_fen=pl.col("amount_fen").filter(inside & (pl.col("method") == "fee_for_service")).sum(),
+        county_fen=pl.col("amount_fen").filter(pl.col("place") == "county").sum(),
+        out_of_county_fen=pl.col("amount_fen").filter(pl.col("place") == OUT_OF_COUNTY).sum(),
+    )
+    per_signed = 0 if policy.capitation is None else yuan_to_fen(policy.capitation.per_signed_resident)
+    frame = (
+        alliances.join(people, left_on="alliance_id", right_on="covered_by", how="left", maintain_order="left")
+        .join(spent, on="alliance_id", how="left", maintain_order="left")
+        .join(assessed.select("alliance_id", "score", "retention_ratio"), on="alliance_id", maintain_order="left")
+        .with_columns(
+            pl.col(
+                "residents",
+                "signed_residents",
+                "inside_drg_fen",
+                "inside_fee_for_service_fen",
+                "county_fen",
+                "out_of_county_fen",
+            )
+            .fill_null(0)
+            .cast(pl.Int64)
+        )
+        .with_columns(capitation_fen=pl.col("signed_residents") * per_signed)
+        .with_columns(
+            inside_fen=pl.col("inside_drg_fen") + pl.col("inside_fee_for_service_fen") + pl.col("capitation_fen")
+        )
+        .with_columns(actual_fen=pl.col("inside_fen") + pl.col("county_fen") + pl.col("out_of_county_fen"))
+    )
+    money = pl.DataFrame([_alliance_money(row, terms, policy) for row in frame.iter_rows(named=True)])
+    return pl.concat([frame, money.cast(pl.Int64)], how="horizontal")
+
+
+def _alliance_money(row: dict, terms: AllianceBudget, policy: Policy) -> dict[str, int]:
+    """Budget, outcome, package, advances and clearing of one statement row."""
+    basis = BudgetBasis(row["residents"], row["prior_spending"], row["prior_residents"], row["prior_score"])
+    try:
+        planned: Budget = budget(basis, terms)
+    except ValueError as error:
+        raise InputError("alliances", str(error), field=row["alliance_id"]) from None
+    result = outcome(
+        planned.budget_fen, row["actual_fen"], row["retention_ratio"], row["score"], bool(row["unreasonable"]),
+        policy.overspend,
+    )  # fmt: skip
+    package = row["inside_fen"] + result.retained_fen - result.borne_fen
+    advance = sum(advances(planned.budget_fen, terms))
+    return {
+        "budget_gross_fen": planned.gross_fen, "risk_reserve_fen": planned.risk_reserve_fen,
+        "budget_fen": planned.budget_fen, "balance_fen": result.balance_fen, "retained_fen": result.retained_fen,
+        "returned_fen": result.returned_fen, "overspend_fen": result.overspend_fen,
+        "fund_share_fen": result.fund_share_fen, "borne_fen": result.borne_fen, "package_fen": package,
+        "advance_fen": advance, "clearing_fen": package - advance,
+    }  # fmt: skip
+
+
+def _members(
+    statement: pl.DataFrame,
+    institutions: pl.DataFrame,
+    kept: pl.DataFrame,
+    drg: pl.DataFrame,
+    policy: Policy,
+) -> pl.DataFrame:
+    """Work points, weight and allocation of every member; the charges its care of its alliance's residents made."""
+    decimals = policy.base_points.decimals
+    terms = policy.allocation
+    inside = (
+        drg.filter(pl.col("place") == "inside")
+        .group_by("institution_id")
+        .agg(units=pl.col("units").sum(), drg_fen=pl.col("amount_fen").sum())
+    )
+    visits = (
+        kept.filter((pl.col("place") == "inside") & (pl.col("visit_type") == VisitType.OUTPATIENT.value))
+        .group_by("institution_id")
+        .agg(visits=pl.len())
+    )
+    ffs = (
+        kept.filter((pl.col("place") == "inside") & (pl.col("method") == "fee_for_service"))
+        .group_by("institution_id")
+        .agg(fee_for_service_fen=pl.col("fund_fen").sum())
+    )
+    members = (
+        institutions.filter(pl.col("alliance_id").is_not_null())
+        .join(inside, on="institution_id", how="left", maintain_order="left")
+        .join(visits, on="institution_id", how="left", maintain_order="left")
+        .join(ffs, on="institution_id", how="left", maintain_order="left")
+        .with_columns(pl.col("units", "drg_fen", "visits", "fee_for_service_fen").fill_null(0).cast(pl.Int64))
+    )
+    package = dict(statement.select("alliance_id", "package_fen").iter_rows())
+    rows = []
+    for (alliance,), group in members.group_by("alliance_id", maintain_order=True):
+        people = [
+            Member(r["institution_id"], Level(r["level"]), _work_points(r, terms.visit_points, decimals))
+            for r in group.iter_rows(named=True)
+        ]
+        shares = allocate(package[alliance], people, terms)
+        rows.extend(
+            {"institution_id": m.institution_id, "work_points": _decimal(m.work_points, decimals),
+             "weight": _decimal(weight(m, terms), decimals), "allocation_fen": share}
+            for m, share in zip(people, shares, strict=True)
+        )  # fmt: skip
+    money = pl.DataFrame(
+        rows,
+        schema={"institution_id": pl.String, "work_points": pl.Decimal(38, decimals),
+                "weight": pl.Decimal(38, decimals), "allocation_fen": pl.Int64},
+    )  # fmt: skip
+    return members.join(money, on="institution_id", maintain_order="left").select(
+        "institution_id", "alliance_id", "level", "work_points", "weight", "allocation_fen", "drg_fen",
+        "fee_for_service_fen",
+    )  # fmt: skip
+
+
+def _work_points(row: dict, visit_points: dict[Level, Decimal], decimals: int) -> Fraction:
+    """工作量点数: case points of its alliance's residents' stays + outpatient visits × the level's visit points."""
+    per_visit = scaled(visit_points.get(Level(row["level"]), Decimal(0)), decimals)
+    return Fraction(row["units"] + row["visits"] * per_visit, 10**decimals)
+
+
+def _decimal(value: Fraction, decimals: int) -> Decimal:
+    """An exact fraction shown with `decimals` places (half-up)."""
+    return Decimal(round_half_up(value * 10**decimals)).scaleb(-decimals)
+
+
+def _direct(institutions: pl.DataFrame, charges: pl.DataFrame) -> pl.DataFrame:
+    """Institutions outside any alliance: the fund's payments for their claims (直接结算)."""
+    paid = charges.group_by("institution_id").agg(
+        claims=pl.col("claims").sum(),
+        drg_fen=pl.col("amount_fen").filter(pl.col("method") == "drg").sum(),
+        fee_for_service_fen=pl.col("amount_fen").filter(pl.col("method") == "fee_for_service").sum(),
+    )
+    return (
+        institutions.filter(pl.col("alliance_id").is_null())
+        .join(paid, on="institution_id", how="left", maintain_order="left")
+        .with_columns(pl.col("claims", "drg_fen", "fee_for_service_fen").fill_null(0).cast(pl.Int64))
+        .select("institution_id", "level", "county", "claims", "drg_fen", "fee_for_service_fen")
+    )
+
+
+def _advances(statement: pl.DataFrame, terms: AllianceBudget) -> pl.DataFrame:
+    rows = [
+        (alliance, month, amount)
+        for alliance, budget_fen in statement.select("alliance_id", "budget_fen").iter_rows()
+        for month, amount in enumerate(advances(budget_fen, terms), start=1)
+    ]
+    return pl.DataFrame(
+        rows, schema={"alliance_id": pl.String, "month": pl.Int8, "advance_fen": pl.Int64}, orient="row"
+    )
+
+
+def _region(statement: pl.DataFrame, charges: pl.DataFrame, excluded: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
+    """One row of totals: claims read, charged and set aside; budgets, spending and the fund's outlay."""
+    totals = ("budget_fen", "risk_reserve_fen", "actual_fen", "retained_fen", "returned_fen", "fund_share_fen",
+              "borne_fen", "package_fen")  # fmt: skip
+    sums = {c: int(statement[c].sum()) for c in totals}
+    uncovered = int(charges.filter(pl.col("alliance_id").is_null())["amount_fen"].sum())
+    return pl.DataFrame(
+        {"claims_read": [kept.height + excluded.height], "claims_charged": [kept.height],
+         "claims_excluded": [excluded.height], "alliances": [statement.height],
+         **{k: [v] for k, v in sums.items()}, "uncovered_fen": [uncovered]}
+    )  # fmt: skip
