@@ -21,7 +21,8 @@ RESULT_FILES = ("cases", "institutions", "months", "region", "excluded", "base_p
 """The frames of a `Settlement`, one file each."""
 
 
-def _one(folder: Path, stem: str) -> Path:
+def find_table(folder: Path, stem: str) -> Path:
+    """`<stem>.parquet` or `<stem>.csv` of a case folder (Parquet first); missing both is an InputError."""
     found = [folder / f"{stem}{suffix}" for suffix in (".parquet", ".csv") if (folder / f"{stem}{suffix}").is_file()]
     if not found:
         raise InputError(folder, f"no {stem}.csv or {stem}.parquet in the case folder")
@@ -35,8 +36,8 @@ def load_case(
     folder = Path(folder)
     loaded = load_policy(policy or folder / "policy.toml")
     cases = prepare_cases(
-        read_cases(claims or _one(folder, "claims")),
-        read_institutions(institutions or _one(folder, "institutions")),
+        read_cases(claims or find_table(folder, "claims")),
+        read_institutions(institutions or find_table(folder, "institutions")),
         loaded.year,
     )
     return loaded, cases

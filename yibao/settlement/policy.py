@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from yibao.alliance.policy import Allocation, AllianceBudget, Capitation, Overspend, Reimbursement
+from yibao.alliance.policy import AllianceBudget, Allocation, Capitation, Overspend, Reimbursement
 from yibao.models.enums import DischargeMode, Level
 from yibao.settlement.assessment_policy import Scoring
 from yibao.settlement.toml_input import read_toml, validated

@@ -1,0 +1,78 @@
+"""An alliance case folder read as one `YearCase`, and a `YearSettlement` written out (docs/alliance.md).
+
+policy.toml               with the alliance sections ([alliance_budget], [reimbursement], …)
+institutions.csv          institution_id, name, level, alliance_id, county
+alliances.csv             alliance_id, name, county [, prior_spending, prior_residents, prior_score, unreasonable]
+residents.csv|.parquet    person_key, residence_county, signed_family_doctor
+claims.csv|.parquet       the year's claims, inpatient (grouped) and outpatient — or a claims/ folder of Parquet
+prior_indicators.csv      optional: last year's indicators (growth indicators)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from yibao.alliance.claims import CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS
+from yibao.alliance.settle import YearCase, YearSettlement
+from yibao.errors import InputError
+from yibao.io.write import write_frame
+from yibao.settlement.case_dir import RESULT_FILES, find_table
+from yibao.settlement.cases import read_table
+from yibao.settlement.policy import Policy, load_policy
+
+STATEMENT_FILES = ("alliances", "members", "direct", "charges", "advances", "indicators", "excluded", "region")
+"""Frames of a `YearSettlement` written as CSV and Parquet; `claims` (one row per claim) as Parquet only."""
+
+
+def is_alliance_policy(policy: Policy) -> bool:
+    """Whether the policy settles alliances (has [alliance_budget]) or only the point method."""
+    return policy.alliance_budget is not None
+
+
+def read_claims(path: Path) -> pl.DataFrame:
+    """The columns the settlement reads of a claims file, or of every Parquet file in a claims/ folder."""
+    wanted = [*CLAIM_COLUMNS, *OPTIONAL_CLAIM_COLUMNS]
+    if path.is_dir():
+        files = sorted(path.glob("*.parquet"))
+        if not files:
+            raise InputError(path, "no Parquet files in the claims folder")
+        frames = [pl.scan_parquet(f) for f in files]
+        present = [[c for c in wanted if c in frame.collect_schema()] for frame in frames]
+        selected = [f.select(cols) for f, cols in zip(frames, present, strict=True)]
+        return pl.concat(selected, how="diagonal_relaxed").collect()
+    frame = read_table(path)
+    return frame.select(c for c in wanted if c in frame.columns)
+
+
+def load_year_case(
+    folder: Path | str, policy: Path | None = None, claims: Path | None = None, institutions: Path | None = None
+) -> YearCase:
+    """A case folder's policy and tables; the policy, claims and institutions may be given elsewhere instead."""
+    folder = Path(folder)
+    loaded = load_policy(policy or folder / "policy.toml")
+    if claims is None:
+        claims = folder / "claims" if (folder / "claims").is_dir() else find_table(folder, "claims")
+    prior = folder / "prior_indicators.csv"
+    return YearCase(
+        policy=loaded,
+        claims=read_claims(claims),
+        institutions=read_table(institutions or find_table(folder, "institutions")),
+        alliances=read_table(find_table(folder, "alliances")),
+        residents=read_table(find_table(folder, "residents")),
+        prior_indicators=read_table(prior) if prior.is_file() else None,
+    )
+
+
+def write_year(result: YearSettlement, out: Path | str) -> list[Path]:
+    """Every frame into `out`: statements as CSV and Parquet, per-claim frames as Parquet; the point-method frames
+    under `out/points/`. The paths written."""
+    out = Path(out)
+    frames = [(getattr(result, name), out / f"{name}{suffix}") for name in STATEMENT_FILES
+              for suffix in (".csv", ".parquet")]  # fmt: skip
+    frames.append((result.claims, out / "claims.parquet"))
+    frames.extend((getattr(result.points, name), out / "points" / f"{name}.parquet") for name in RESULT_FILES)
+    for frame, path in frames:
+        write_frame(frame, path)
+    return [path for _, path in frames]
