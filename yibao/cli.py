@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from yibao.alliance.case_dir import is_alliance_policy, load_year_case, write_year
+from yibao.alliance.settle import YearCase, YearSettlement, settle_year
 from yibao.defaults import DEMO_POLICY, DEMO_RULESET
 from yibao.errors import InputError, YibaoError
 from yibao.grouping import Grouper
@@ -23,12 +25,13 @@ from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns
 from yibao.io.write import write_frame
-from yibao.report import write_workbook
+from yibao.report import write_workbook, year_sheets
 from yibao.rules.records import GroupingRecord
 from yibao.settlement import Policy, Settlement, SettlementCases
 from yibao.settlement import settle as run_settlement
 from yibao.settlement.case_dir import load_case, write_settlement
 from yibao.settlement.money import fen_to_yuan
+from yibao.settlement.policy import load_policy
 from yibao.synth import CaseSummary, GenerationParams, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
@@ -127,7 +130,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 2025,
 ) -> None:
     """演示 The main job on the embedded default: synthesise the demo county, validate its claims, group its stays,
-    and settle the year by the point method."""
+    settle the year by the point method and each alliance's package, and allocate it to the members."""
     case = generate_case(out / "case", "county", seed, DEMO_RULESET)
     console.print(_case_table(case))
     claim_files = sorted((out / "case" / "claims").glob("*.parquet"))
@@ -140,13 +143,15 @@ def demo(
     grouped = grouper.group_frame(stays)
     write_frame(grouped, out / "grouped" / "inpatient.parquet")
     console.print(_groups_table(grouped))
+    visits = [s.accepted_file for s in summaries if Path(s.source).name.startswith("outpatient")]
     folder = _demo_settlement_folder(out, grouped, grouper, seed)
-    _settle_and_show(*load_case(folder), folder / "results")
-    console.print(f"results in {out}/")
+    write_frame(pl.read_parquet(visits), folder / "claims" / "outpatient.parquet")
+    _settle_year_and_show(load_year_case(folder), folder / "results")
 
 
 def _demo_settlement_folder(out: Path, grouped: pl.DataFrame, grouper: Grouper, seed: int) -> Path:
-    """The demo policy beside the grouped year, the institutions and a grouped 2024 year for base points."""
+    """The demo policy beside the grouped stays, the organisation, the residents and a grouped 2024 year for base
+    points."""
     folder = out / "settlement"
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(DEMO_POLICY, folder / "policy.toml")
@@ -154,8 +159,9 @@ def _demo_settlement_folder(out: Path, grouped: pl.DataFrame, grouper: Grouper, 
                             GenerationParams(year=2024, outpatient_per_stay=0))  # fmt: skip
     past = grouper.group_frame(pl.read_parquet(list(history.inpatient_files)))
     write_frame(past.drop("diagnoses", "procedures"), folder / "history-2024.parquet")
-    write_frame(grouped.drop("diagnoses", "procedures"), folder / "claims.parquet")
-    shutil.copy(out / "case" / "institutions.csv", folder / "institutions.csv")
+    write_frame(grouped.drop("diagnoses", "procedures"), folder / "claims" / "inpatient.parquet")
+    for name in ("institutions.csv", "alliances.csv", "residents.parquet"):
+        shutil.copy(out / "case" / name, folder / name)
     return folder
 
 
@@ -224,18 +230,51 @@ def _settle_and_show(policy: Policy, cases: SettlementCases, out: Path) -> Settl
     return result
 
 
+def _alliance_table(result: YearSettlement) -> Table:
+    """The alliance statements: budget, spending inside and outside, surplus or overspend, score, package (元)."""
+    table = Table(title="医共体年度清算 alliance statements (元)")
+    for header in ("医共体 alliance", "覆盖人数 residents", "预算 budget", "医共体内 inside", "县内其他 county",
+                   "县域外 out of county", "结余(+)/超支(−) balance", "得分 score", "留用 retained",
+                   "基金分担 fund share", "包干资金 package", "清算 clearing"):  # fmt: skip
+        table.add_column(header, justify="right")
+    money = ("budget_fen", "inside_fen", "county_fen", "out_of_county_fen", "balance_fen")
+    after = ("retained_fen", "fund_share_fen", "package_fen", "clearing_fen")
+    for row in result.alliances.iter_rows(named=True):
+        table.add_row(row["name"] or row["alliance_id"], f"{row['residents']:,}",
+                      *(f"{fen_to_yuan(row[k]):,}" for k in money), f"{row['score']}",
+                      *(f"{fen_to_yuan(row[k]):,}" for k in after))  # fmt: skip
+    return table
+
+
+def _settle_year_and_show(case: YearCase, out: Path) -> YearSettlement:
+    """Settle a year with its alliances, write the results and the workbook, print the summaries and counts."""
+    result = settle_year(case)
+    write_year(result, out)
+    write_workbook(year_sheets(result), out / "settlement.xlsx")
+    console.print(_clearing_table(result.points))
+    console.print(_alliance_table(result))
+    region = result.region.row(0, named=True)
+    console.print(f"{region['claims_charged']:,} claims charged, {region['claims_excluded']:,} set aside "
+                  f"(read {region['claims_read']:,}); results in {out}/")  # fmt: skip
+    return result
+
+
 @app.command()
 @_friendly
 def settle(
     case: Annotated[
-        Path, typer.Argument(help="Case folder: policy.toml, claims.csv|parquet, institutions.csv|parquet")
+        Path, typer.Argument(help="Case folder: policy.toml, claims, institutions (and alliances, residents)")
     ],
-    out: Annotated[Path, typer.Option(help="Folder for the results: one CSV per table and settlement.xlsx.")],
+    out: Annotated[Path, typer.Option(help="Folder for the results: CSV/Parquet tables and settlement.xlsx.")],
     policy: Annotated[Path | None, typer.Option(help="Policy file, instead of the folder's policy.toml.")] = None,
     claims: Annotated[Path | None, typer.Option(help="Grouped claims, instead of the folder's.")] = None,
     institutions: Annotated[Path | None, typer.Option(help="Institutions, instead of the folder's.")] = None,
 ) -> None:
-    """结算 Settle a year by the point method: case points, monthly pre-settlement and the annual clearing."""
+    """结算 Settle a year: by the point method, and — when the policy has the alliance sections — each alliance's
+    budget, spending, surplus or overspend and its members' money."""
+    if is_alliance_policy(load_policy(policy or case / "policy.toml")):
+        _settle_year_and_show(load_year_case(case, policy, claims, institutions), out)
+        return
     result = _settle_and_show(*load_case(case, policy, claims, institutions), out)
     write_workbook(result, out / "settlement.xlsx")
     console.print(f"results in {out}/")

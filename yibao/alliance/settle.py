@@ -174,17 +174,15 @@ def settle_year(case: YearCase) -> YearSettlement:
     charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
         "alliance_id", "institution_id", "place", "method", nulls_last=True
     )
-    assessed = score(
-        indicators(
-            kept.select("person_key", "institution_id", "visit_type", "total_cost", "referral"),
-            institutions,
-            alliances.select("alliance_id", "county"),
-            residents.select("person_key", "residence_county", signed_family_doctor="signed"),
-            case.prior_indicators,
-            covered=covered.rename({"covered_by": "alliance_id"}),
-        ),
-        policy.assessment,
+    measured = indicators(
+        kept.select("person_key", "institution_id", "visit_type", "total_cost", "referral"),
+        institutions,
+        alliances.select("alliance_id", "county"),
+        residents.select("person_key", "residence_county", signed_family_doctor="signed"),
+        case.prior_indicators,
+        covered=covered.rename({"covered_by": "alliance_id"}),
     )
+    assessed = measured.join(score(measured, policy.assessment), on="alliance_id", maintain_order="left")
     statement = _statement(alliances, covered, residents, charges, assessed, policy)
     members = _members(statement, institutions, kept, drg, policy)
     return YearSettlement(

@@ -7,17 +7,19 @@ stem, as an exact two-decimal amount.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 import polars as pl
 
+from yibao.alliance.settle import YearSettlement
 from yibao.models.enums import Level
 from yibao.settlement.points import CaseClass
 from yibao.settlement.settle import Settlement
 
-SHEETS = {
+POINT_SHEETS = {
     "region": "统筹区汇总",
     "institutions": "机构年度清算",
     "months": "月度预结算",
@@ -25,7 +27,18 @@ SHEETS = {
     "excluded": "未结算病例",
     "base_points": "基准点数",
 }
-"""Settlement frame → sheet name, in workbook order."""
+"""Point-method frame → sheet name, in workbook order."""
+ALLIANCE_SHEETS = {
+    "alliances": "医共体年度清算",
+    "members": "成员单位分配",
+    "direct": "非医共体机构结算",
+    "advances": "医共体月度预付",
+    "indicators": "考核指标与得分",
+    "charges": "支出明细",
+    "region": "统筹区汇总",
+    "excluded": "未结算清单",
+}
+"""Alliance frame → sheet name, in workbook order (the point-method sheets follow)."""
 
 
 @cache
@@ -41,6 +54,8 @@ EXCEL_MAX_ROWS = 1_048_576
 VALUE_LABELS = {
     "level": {level.value: level.label for level in Level},
     "case_class": {c.name.lower(): c.label for c in CaseClass},
+    "place": {"inside": "医共体内", "county": "县域内其他机构", "out_of_county": "县域外"},
+    "method": {"drg": "按病组点数", "capitation": "按人头", "fee_for_service": "按项目"},
 }
 """Coded values shown by their Chinese labels."""
 
@@ -52,9 +67,8 @@ def for_people(frame: pl.DataFrame) -> pl.DataFrame:
     readable = []
     for c in frame.columns:
         if c.endswith("_fen"):
-            readable.append(
-                (pl.col(c).cast(pl.Decimal(20, 0)).cast(pl.Decimal(20, 2)) / 100).alias(c.removesuffix("_fen"))
-            )
+            name = c if c in named else c.removesuffix("_fen")
+            readable.append((pl.col(c).cast(pl.Decimal(20, 0)).cast(pl.Decimal(20, 2)) / 100).alias(name))
         elif c in VALUE_LABELS:
             readable.append(pl.col(c).replace(VALUE_LABELS[c]))
         else:
@@ -63,18 +77,35 @@ def for_people(frame: pl.DataFrame) -> pl.DataFrame:
     return converted.rename({c: named[c] for c in converted.columns if c in named})
 
 
-def write_workbook(settlement: Settlement, path: Path | str) -> Path:
-    """Write every table of `settlement` to one .xlsx workbook, a sheet each."""
+Sheets = Mapping[str, tuple[str, pl.DataFrame]]
+"""File stem → (sheet name, frame)."""
+
+
+def point_sheets(settlement: Settlement, prefix: str = "") -> Sheets:
+    """The sheets of a point-method settlement."""
+    return {f"{prefix}{name}": (sheet, getattr(settlement, name)) for name, sheet in POINT_SHEETS.items()}
+
+
+def year_sheets(year: YearSettlement) -> Sheets:
+    """The sheets of an alliance settlement, then those of its point-method settlement (under points/)."""
+    alliance = {name: (sheet, getattr(year, name)) for name, sheet in ALLIANCE_SHEETS.items()}
+    points = {k: (f"点数法{sheet}", frame) for k, (sheet, frame) in point_sheets(year.points, "points/").items()}
+    return {**alliance, **points}
+
+
+def write_workbook(sheets: Sheets | Settlement, path: Path | str) -> Path:
+    """Write each table to one sheet of an .xlsx workbook (a `Settlement`: its point-method sheets)."""
     import xlsxwriter
 
+    if isinstance(sheets, Settlement):
+        sheets = point_sheets(sheets)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with xlsxwriter.Workbook(path) as workbook:
-        for name, sheet in SHEETS.items():
-            frame = getattr(settlement, name)
+        for stem, (sheet, frame) in sheets.items():
             if frame.height >= EXCEL_MAX_ROWS:  # too long for a worksheet: say where the rows are, drop none
                 frame = pl.DataFrame(
-                    {"说明": [f"{frame.height:,} 行超出 Excel 工作表上限, 见 {name}.csv / {name}.parquet"]}
+                    {"说明": [f"{frame.height:,} 行超出 Excel 工作表上限, 见 {stem}.csv / {stem}.parquet"]}
                 )
             for_people(frame).write_excel(workbook, worksheet=sheet, autofit=True, float_precision=4,
                                           freeze_panes=(1, 0))  # fmt: skip
