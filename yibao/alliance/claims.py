@@ -30,10 +30,10 @@ INPATIENT = VisitType.INPATIENT.value
 
 
 def typed_claims(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataFrame:
-    """`CLAIM_COLUMNS` (and the optional ones, null when absent) in their types; an unreadable value is an
-    InputError naming the row and field."""
+    """`CLAIM_COLUMNS` and the optional ones in their types (drg, self_pay_cost and referral null when absent;
+    group_status only when present); an unreadable value is an InputError naming the row and field."""
     typed = typed_cases(frame, source, CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS)
-    missing = {name: dtype for name, dtype in OPTIONAL_CLAIM_COLUMNS.items() if name not in typed.columns}
+    missing = {n: t for n, t in OPTIONAL_CLAIM_COLUMNS.items() if n not in typed.columns and n != "group_status"}
     typed = typed.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in missing.items())
     return typed.with_columns(pl.col("referral").fill_null(Referral.NONE.value))
 
