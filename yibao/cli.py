@@ -230,19 +230,41 @@ def _settle_and_show(policy: Policy, cases: SettlementCases, out: Path) -> Settl
     return result
 
 
-def _alliance_table(result: YearSettlement) -> Table:
-    """The alliance statements: budget, spending inside and outside, surplus or overspend, score, package (元)."""
-    table = Table(title="医共体年度清算 alliance statements (元)")
-    for header in ("医共体 alliance", "覆盖人数 residents", "预算 budget", "医共体内 inside", "县内其他 county",
-                   "县域外 out of county", "结余(+)/超支(−) balance", "得分 score", "留用 retained",
-                   "基金分担 fund share", "包干资金 package", "清算 clearing"):  # fmt: skip
-        table.add_column(header, justify="right")
-    money = ("budget_fen", "inside_fen", "county_fen", "out_of_county_fen", "balance_fen")
-    after = ("retained_fen", "fund_share_fen", "package_fen", "clearing_fen")
-    for row in result.alliances.iter_rows(named=True):
-        table.add_row(row["name"] or row["alliance_id"], f"{row['residents']:,}",
-                      *(f"{fen_to_yuan(row[k]):,}" for k in money), f"{row['score']}",
-                      *(f"{fen_to_yuan(row[k]):,}" for k in after))  # fmt: skip
+STATEMENT_ROWS = {
+    "residents": "覆盖人数",
+    "budget_fen": "预算",
+    "inside_fen": "医共体内",
+    "county_fen": "县内其他",
+    "out_of_county_fen": "县域外",
+    "balance_fen": "结余/超支",
+    "score": "考核得分",
+    "retained_fen": "结余留用",
+    "fund_share_fen": "基金分担",
+    "borne_fen": "医共体承担",
+    "package_fen": "包干资金",
+    "clearing_fen": "年度清算",
+}
+"""The statement lines the summary shows, money in 万元."""
+
+
+def _alliance_table(result: YearSettlement, shown: int = 5) -> Table:
+    """The alliance statements side by side (the first `shown`, then the total), money in 万元."""
+    alliances = result.alliances
+    table = Table(title="医共体年度清算 alliance statements (万元; exact to the fen in alliances.csv)")
+    table.add_column("", no_wrap=True)
+    columns = [*alliances["alliance_id"].head(shown), "合计 total"]
+    for name in columns:
+        table.add_column(name, justify="right")
+
+    def cell(column: str, values: list) -> str:
+        if column == "score":
+            return f"{values[0]}" if len(values) == 1 else ""
+        total = sum(values)
+        return f"{total:,}" if column == "residents" else f"{fen_to_yuan(total) / 10000:,.2f}"
+
+    for column, label in STATEMENT_ROWS.items():
+        values = alliances[column].to_list()
+        table.add_row(label, *(cell(column, [v]) for v in values[:shown]), cell(column, values))
     return table
 
 
