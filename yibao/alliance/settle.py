@@ -3,7 +3,7 @@ claim, the charges to each alliance's package, budget, surplus or overspend, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -49,6 +49,10 @@ class YearCase:
     """person_key, residence_county, signed_family_doctor."""
     prior_indicators: pl.DataFrame | None = None
     """Last year's `indicators`, for the growth indicators."""
+
+    def with_policy(self, policy: Policy) -> YearCase:
+        """The same year under another policy (a what-if)."""
+        return replace(self, policy=policy)
 
 
 @dataclass(frozen=True, eq=False)
