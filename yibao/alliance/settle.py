@@ -17,7 +17,7 @@ from yibao.alliance.policy import AllianceBudget, Reimbursement
 from yibao.alliance.reimbursement import fund_payments
 from yibao.errors import InputError, require_columns
 from yibao.models.enums import Level, VisitType
-from yibao.settlement.assessment import covered_residents, indicators, score
+from yibao.settlement.assessment import alliance_indicators, covered_residents, score
 from yibao.settlement.cases import CASE_COLUMNS, OPTIONAL_COLUMNS, SettlementCases, institutions_frame, prepare_cases
 from yibao.settlement.money import largest_remainder, round_half_up, scaled, yuan_to_fen
 from yibao.settlement.policy import Policy
@@ -26,6 +26,11 @@ from yibao.settlement.settle import CoreResult, Settlement, patient_share_fen, s
 OUT_OF_COUNTY = "out_of_county"
 PLACES = ("inside", "county", OUT_OF_COUNTY)
 METHODS = ("drg", "capitation", "fee_for_service")
+KEPT_COLUMNS = (
+    "claim_id", "person_key", "institution_id", "visit_type", "service_date", "class_a_cost", "class_b_cost",
+    "total_cost", "referral", "residence_county", "level", "alliance_id", "county",
+)  # fmt: skip
+"""What the alliance settlement keeps of each charged claim (the point method has taken its stays' columns)."""
 STATEMENT_COLUMNS = (
     "alliance_id", "name", "county", "residents", "signed_residents", "budget_gross_fen", "risk_reserve_fen",
     "budget_fen", "inside_drg_fen", "inside_fee_for_service_fen", "capitation_fen", "inside_fen", "county_fen",
@@ -148,17 +153,22 @@ def settle_year(case: YearCase) -> YearSettlement:
         institutions, on="institution_id", how="left", maintain_order="left"
     )
     cases = _point_cases(marked.filter(pl.col("reason").is_null()), institutions, policy.year)
-    point_reasons = cases.excluded.select("claim_id", point_reason="reason")
-    marked = marked.join(point_reasons, on="claim_id", how="left", maintain_order="left").with_columns(
-        reason=pl.coalesce("reason", "point_reason")
-    )
+    if cases.excluded.height:
+        point_reasons = cases.excluded.select("claim_id", point_reason="reason")
+        marked = marked.join(point_reasons, on="claim_id", how="left", maintain_order="left").with_columns(
+            reason=pl.coalesce("reason", "point_reason")
+        )
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
-    kept = marked.filter(pl.col("reason").is_null()).drop("point_reason", "reason")
+    kept = marked.filter(pl.col("reason").is_null()).select(KEPT_COLUMNS)
+    del marked
 
     covered = covered_residents(
-        residents.select("person_key", "residence_county"), kept.select("person_key", "alliance_id"), alliances
+        residents.select("person_key", "residence_county"),
+        kept.select("person_key", "alliance_id", "residence_county"),
+        alliances,
     ).rename({"alliance_id": "covered_by"})
-    kept = _placed(kept, covered, residents, cases.claims["claim_id"], policy)
+    people = _people(covered, residents)
+    kept = _placed(kept, people, policy)
     payments = fund_payments(
         kept.select(
             "person_key", "visit_type", "service_date", "claim_id", "tier",
@@ -178,16 +188,25 @@ def settle_year(case: YearCase) -> YearSettlement:
     charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
         "alliance_id", "institution_id", "place", "method", nulls_last=True
     )
-    measured = indicators(
-        kept.select("person_key", "institution_id", "visit_type", "total_cost", "referral"),
-        institutions,
+    measured = alliance_indicators(
+        kept.filter(pl.col("alliance_id").is_not_null()).select(
+            "alliance_id",
+            "person_key",
+            "county",
+            "level",
+            "residence_county",
+            "visit_type",
+            "total_cost",
+            "referral",
+        ),
+        people.filter(pl.col("covered_by").is_not_null()).select(
+            alliance_id="covered_by", signed_family_doctor=pl.col("signed").fill_null(False)
+        ),
         alliances.select("alliance_id", "county"),
-        residents.select("person_key", "residence_county", signed_family_doctor="signed"),
         case.prior_indicators,
-        covered=covered.rename({"covered_by": "alliance_id"}),
     )
     assessed = measured.join(score(measured, policy.assessment), on="alliance_id", maintain_order="left")
-    statement = _statement(alliances, covered, residents, charges, assessed, policy)
+    statement = _statement(alliances, people, charges, assessed, policy)
     members = _members(statement, institutions, kept, drg, policy)
     return YearSettlement(
         points=points,
@@ -218,9 +237,12 @@ def _fen(column: str) -> pl.Expr:
     return (pl.col(column).cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
 
 
-def _placed(
-    kept: pl.DataFrame, covered: pl.DataFrame, residents: pl.DataFrame, drg_claims: pl.Series, policy: Policy
-) -> pl.DataFrame:
+def _people(covered: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
+    """Covered residents with their alliance (covered_by) and signed flag (签约)."""
+    return covered.join(residents.select("person_key", "signed"), on="person_key", how="left")
+
+
+def _placed(kept: pl.DataFrame, people: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """Each claim's covering alliance, place (inside / county / out_of_county), tier and payment method."""
     in_county = pl.col("county").is_not_null() & (pl.col("county") == pl.col("residence_county"))
     capitation = policy.capitation
@@ -232,10 +254,10 @@ def _placed(
             & (pl.col("place") == "inside")
             & pl.col("level").is_in([level.value for level in capitation.levels])
         )
+    point_settled = (pl.col("visit_type") == INPATIENT) & pl.col("level").is_not_null()
     return (
         kept.rename({"alliance_id": "member_of"})
-        .join(covered, on="person_key", how="left", maintain_order="left")
-        .join(residents.select("person_key", "signed"), on="person_key", how="left", maintain_order="left")
+        .join(people, on="person_key", how="left", maintain_order="left")
         .with_columns(
             alliance_id="covered_by",
             place=pl.when(pl.col("member_of").is_not_null() & (pl.col("member_of") == pl.col("covered_by")))
@@ -246,7 +268,7 @@ def _placed(
             tier=pl.when(in_county).then("level").otherwise(pl.lit(OUT_OF_COUNTY)),
         )
         .with_columns(
-            method=pl.when(pl.col("claim_id").is_in(drg_claims.implode()))
+            method=pl.when(point_settled)
             .then(pl.lit("drg"))
             .when(capitated)
             .then(pl.lit("capitation"))
@@ -257,8 +279,7 @@ def _placed(
 
 def _statement(
     alliances: pl.DataFrame,
-    covered: pl.DataFrame,
-    residents: pl.DataFrame,
+    people: pl.DataFrame,
     charges: pl.DataFrame,
     assessed: pl.DataFrame,
     policy: Policy,
@@ -266,10 +287,8 @@ def _statement(
     """One row per alliance: budget, spending by place, outcome, package, advances and clearing (fen)."""
     terms = policy.alliance_budget
     assert terms is not None
-    people = (
-        covered.join(residents.select("person_key", "signed"), on="person_key", how="left")
-        .group_by("covered_by")
-        .agg(residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum())
+    counts = people.group_by("covered_by").agg(
+        residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum()
     )
     inside = pl.col("place") == "inside"
     spent = charges.group_by("alliance_id").agg(
@@ -280,7 +299,7 @@ def _statement(
     )
     per_signed = 0 if policy.capitation is None else yuan_to_fen(policy.capitation.per_signed_resident)
     frame = (
-        alliances.join(people, left_on="alliance_id", right_on="covered_by", how="left", maintain_order="left")
+        alliances.join(counts, left_on="alliance_id", right_on="covered_by", how="left", maintain_order="left")
         .join(spent, on="alliance_id", how="left", maintain_order="left")
         .join(assessed.select("alliance_id", "score", "retention_ratio"), on="alliance_id", maintain_order="left")
         .with_columns(

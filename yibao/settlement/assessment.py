@@ -51,16 +51,19 @@ def _ratio(numerator: str, denominator: str, decimals: int) -> pl.Expr:
 def covered_residents(residents: pl.DataFrame, visits: pl.DataFrame, alliances: pl.DataFrame) -> pl.DataFrame:
     """person_key → alliance_id by the rule in the module docstring.
 
-    `visits` has person_key and alliance_id of the institution (null outside any alliance); `residents` has
-    person_key and residence_county; `alliances` alliance_id and county."""
+    `visits` has person_key and alliance_id of the institution (null outside any alliance), and may carry the
+    patient's residence_county (else it comes from `residents`); `residents` has person_key and residence_county;
+    `alliances` alliance_id and county."""
+    at_members = visits.join(alliances, on="alliance_id")
+    if "residence_county" not in visits.columns:
+        at_members = at_members.join(residents, on="person_key")
     used = (
-        visits.join(alliances, on="alliance_id")
-        .join(residents, on="person_key")
-        .filter(pl.col("county") == pl.col("residence_county"))
+        at_members.filter(pl.col("county") == pl.col("residence_county"))
         .group_by("person_key", "alliance_id")
         .len()
         .group_by("person_key")
         .agg(pl.col("alliance_id").sort_by("len", "alliance_id", descending=[True, False]).first())
+        .join(residents.select("person_key"), on="person_key", how="semi")
     )
     in_turn = alliances.sort("alliance_id").group_by("county").agg(pl.col("alliance_id").alias("choices"))
     dealt = (
@@ -133,27 +136,44 @@ def indicators(
             residents.select("person_key", "residence_county"), visits.select("person_key", "alliance_id"), alliances
         )
     covered = covered.select(pl.col("person_key", "alliance_id").cast(pl.String)).join(residents, on="person_key")
+    return alliance_indicators(
+        visits.drop("alliance_id").join(covered, on="person_key"),
+        covered.select("alliance_id", "signed_family_doctor"),
+        alliances,
+        prior,
+        primary_care_levels=primary_care_levels,
+        decimals=decimals,
+    )
+
+
+def alliance_indicators(
+    visits: pl.DataFrame,
+    people: pl.DataFrame,
+    alliances: pl.DataFrame,
+    prior: pl.DataFrame | None = None,
+    *,
+    primary_care_levels: Collection[Level] = PRIMARY_CARE_LEVELS,
+    decimals: int = 4,
+) -> pl.DataFrame:
+    """`indicators` from visits already placed: one row per covered resident's claim with alliance_id (the covering
+    alliance), person_key, county and level of the institution, residence_county, visit_type, total_cost and
+    referral in canonical values; `people`: alliance_id and signed_family_doctor of each covered resident."""
     outpatient = pl.col("visit_type") == VisitType.OUTPATIENT.value
     inpatient = pl.col("visit_type") == VisitType.INPATIENT.value
     down, up = pl.col("referral") == Referral.DOWN.value, pl.col("referral") == Referral.UP.value
-    per_alliance = (
-        visits.drop("alliance_id")
-        .join(covered, on="person_key")
-        .group_by("alliance_id")
-        .agg(
-            visits=pl.len(),
-            in_county_visits=(pl.col("county") == pl.col("residence_county")).sum(),
-            primary_care_visits=pl.col("level").is_in([level.value for level in primary_care_levels]).sum(),
-            down_referrals=pl.col("person_key").filter(down).n_unique(),
-            up_referral_visits=up.sum(),
-            down_referral_visits=down.sum(),
-            outpatient_visits=outpatient.sum(),
-            outpatient_cost=pl.col("total_cost").filter(outpatient).sum(),
-            inpatient_stays=inpatient.sum(),
-            inpatient_cost=pl.col("total_cost").filter(inpatient).sum(),
-        )
+    per_alliance = visits.group_by("alliance_id").agg(
+        visits=pl.len(),
+        in_county_visits=(pl.col("county") == pl.col("residence_county")).sum(),
+        primary_care_visits=pl.col("level").is_in([level.value for level in primary_care_levels]).sum(),
+        down_referrals=pl.col("person_key").filter(down).n_unique(),
+        up_referral_visits=up.sum(),
+        down_referral_visits=down.sum(),
+        outpatient_visits=outpatient.sum(),
+        outpatient_cost=pl.col("total_cost").filter(outpatient).sum(),
+        inpatient_stays=inpatient.sum(),
+        inpatient_cost=pl.col("total_cost").filter(inpatient).sum(),
     )
-    people = covered.group_by("alliance_id").agg(
+    people = people.group_by("alliance_id").agg(
         residents=pl.len(), signed_residents=pl.col("signed_family_doctor").sum()
     )
     counts = [c for c in (*people.columns, *per_alliance.columns) if c != "alliance_id"]
