@@ -1,4 +1,4 @@
-"""The command line: validate, synth and demo, their summaries and their one-sentence errors."""
+"""The command line: validate, synth, settle and demo, their summaries and their one-sentence errors."""
 
 from __future__ import annotations
 
@@ -47,6 +47,25 @@ def test_demo(tmp_path: Path) -> None:
     assert grouped.height == 100_000 and set(grouped["group_status"]) <= {"SUCCESS", "FAIL", "CHECK_FAILED"}
     assert (grouped["group_status"] == "SUCCESS").mean() > 0.95
     assert "CHS-DRG 分组 grouping" in result.output
+    statements = pl.read_parquet(tmp_path / "settlement" / "results" / "alliances.parquet")
+    assert statements.height == 4 and "医共体年度清算" in result.output
+    members = pl.read_parquet(tmp_path / "settlement" / "results" / "members.parquet")
+    paid = dict(members.group_by("alliance_id").agg(pl.col("allocation_fen").sum()).iter_rows())
+    assert paid == dict(statements.select("alliance_id", "package_fen").iter_rows())
+
+
+def test_settle_writes_the_alliance_statements(tmp_path: Path) -> None:
+    case = Path(__file__).resolve().parents[1] / "settlement_cases" / "alliance-two-alliances"
+    result = runner.invoke(app, ["settle", str(case), "--out", str(tmp_path)], terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert "包干资金" in result.output and "NA" in result.output
+    for name in ("alliances", "members", "direct", "advances", "indicators", "charges", "region", "excluded"):
+        assert (tmp_path / f"{name}.csv").is_file() and (tmp_path / f"{name}.parquet").is_file()
+    assert pl.read_parquet(tmp_path / "claims.parquet").height == pl.read_csv(case / "claims.csv").height
+    sheets = pl.read_excel(tmp_path / "settlement.xlsx", sheet_id=0)
+    assert list(sheets)[:2] == ["医共体年度清算", "成员单位分配"]
+    statement = sheets["医共体年度清算"]
+    assert statement["医共体包干资金(元)"].cast(pl.String).to_list() == ["6139.81", "7151.16"]
 
 
 def test_inputs_with_the_same_name_are_refused(tmp_path: Path) -> None:
