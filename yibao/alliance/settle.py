@@ -18,7 +18,14 @@ from yibao.alliance.reimbursement import fund_payments
 from yibao.errors import InputError, require_columns
 from yibao.models.enums import Level, VisitType
 from yibao.settlement.assessment import alliance_indicators, covered_residents, score
-from yibao.settlement.cases import CASE_COLUMNS, OPTIONAL_COLUMNS, SettlementCases, institutions_frame, prepare_cases
+from yibao.settlement.cases import (
+    CASE_COLUMNS,
+    OPTIONAL_COLUMNS,
+    SettlementCases,
+    fen,
+    institutions_frame,
+    prepare_cases,
+)
 from yibao.settlement.money import largest_remainder, round_half_up, scaled, yuan_to_fen
 from yibao.settlement.policy import Policy
 from yibao.settlement.settle import CoreResult, Settlement, patient_share_fen, settle_points
@@ -82,6 +89,11 @@ def _terms(policy: Policy) -> tuple[AllianceBudget, Reimbursement]:
     return policy.alliance_budget, policy.reimbursement
 
 
+def _flag(column: pl.Expr) -> pl.Expr:
+    """A yes/no column written as true/false, 1/0 or 是/否."""
+    return column.cast(pl.String).str.strip_chars().str.to_lowercase().is_in(["true", "1", "是"])
+
+
 def _institutions(frame: pl.DataFrame) -> pl.DataFrame:
     require_columns(frame.columns, "institutions", ("institution_id", "level", "alliance_id", "county"))
     counties = frame.select(pl.col("institution_id", "county").cast(pl.String))
@@ -96,7 +108,7 @@ def _alliances(frame: pl.DataFrame, institutions: pl.DataFrame) -> pl.DataFrame:
     typed = frame.select(
         pl.col("alliance_id", "county").cast(pl.String),
         *(pl.col(c).cast(pl.String).str.strip_chars().cast(t) if t != pl.Boolean else
-          pl.col(c).cast(pl.String).str.to_lowercase().is_in(["true", "1", "是"]) for c, t in optional.items()),
+          _flag(pl.col(c)) for c, t in optional.items()),
     )  # fmt: skip
     if not typed.height:
         raise InputError("alliances", "no alliances: an alliance settlement needs at least one")
@@ -112,7 +124,7 @@ def _residents(frame: pl.DataFrame) -> pl.DataFrame:
     require_columns(frame.columns, "residents", ("person_key", "residence_county", "signed_family_doctor"))
     signed = pl.col("signed_family_doctor")
     if frame.schema["signed_family_doctor"] != pl.Boolean:
-        signed = signed.cast(pl.String).str.to_lowercase().is_in(["true", "1", "是"])
+        signed = _flag(signed)
     return frame.select(pl.col("person_key", "residence_county").cast(pl.String), signed.alias("signed"))
 
 
@@ -172,7 +184,7 @@ def settle_year(case: YearCase) -> YearSettlement:
     payments = fund_payments(
         kept.select(
             "person_key", "visit_type", "service_date", "claim_id", "tier",
-            class_a_fen=_fen("class_a_cost"), class_b_fen=_fen("class_b_cost"),
+            class_a_fen=fen("class_a_cost"), class_b_fen=fen("class_b_cost"),
         ),
         reimbursement,
     )  # fmt: skip
@@ -231,10 +243,6 @@ def settle_year(case: YearCase) -> YearSettlement:
         excluded=excluded,
         region=_region(statement, charges, excluded, kept),
     )
-
-
-def _fen(column: str) -> pl.Expr:
-    return (pl.col(column).cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
 
 
 def _people(covered: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:

@@ -199,7 +199,8 @@ def _next_stay_gap(frame: pl.DataFrame, keys: list[str]) -> np.ndarray:
     return result
 
 
-def _fen(column: str) -> pl.Expr:
+def fen(column: str) -> pl.Expr:
+    """A 元 column (two decimals) as integer fen."""
     return (pl.col(column).cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
 
 
@@ -234,9 +235,9 @@ def prepare_cases(claims: pl.DataFrame, institutions: pl.DataFrame, year: int) -
         group=encoded["group"].to_numpy(),
         institution=encoded["institution"].to_numpy(),
         month=encoded["month"].to_numpy(),
-        cost_fen=encoded.select(_fen("total_cost"))["total_cost"].to_numpy(),
-        own_share_fen=encoded.select(_fen("own_share"))["own_share"].to_numpy(),
-        self_pay_fen=encoded.select(_fen("self_pay_cost").fill_null(0))["self_pay_cost"].to_numpy(),
+        cost_fen=encoded.select(fen("total_cost"))["total_cost"].to_numpy(),
+        own_share_fen=encoded.select(fen("own_share"))["own_share"].to_numpy(),
+        self_pay_fen=encoded.select(fen("self_pay_cost").fill_null(0))["self_pay_cost"].to_numpy(),
         los_days=encoded["los_days"].cast(pl.Int32).to_numpy(),
         discharge_mode=encoded["discharge_mode"].fill_null(-1).cast(pl.Int8).to_numpy(),
         gap_any=_next_stay_gap(encoded, ["person_key"]),
