@@ -7,11 +7,13 @@ from functools import cache
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from yibao.alliance.case_dir import load_year_case
 from yibao.alliance.settle import YearCase, YearSettlement, settle_year
+from yibao.errors import InputError
 
 PRIMARY_CARE = ["township", "village", "基层", "村卫生室"]
 CASES = Path(__file__).resolve().parents[1] / "settlement_cases"
@@ -96,3 +98,10 @@ def test_bringing_a_claim_home_never_lowers_the_alliance_result(move: tuple[str,
         return int(result.alliances.filter(pl.col("alliance_id") == alliance)["package_fen"][0])
 
     assert package(after) >= package(before)
+
+
+def test_an_alliance_without_members_is_refused() -> None:
+    case, _ = base("alliance-two-alliances")
+    lonely = pl.concat([case.alliances, case.alliances.head(1).with_columns(alliance_id=pl.lit("NC"))])
+    with pytest.raises(InputError, match="'NC' has no member"):
+        settle_year(replace(case, alliances=lonely))

@@ -117,6 +117,9 @@ def _alliances(frame: pl.DataFrame, institutions: pl.DataFrame) -> pl.DataFrame:
     strays = institutions.filter(pl.col("alliance_id").is_not_null()).join(typed, on="alliance_id", how="anti")
     if strays.height:
         raise InputError("institutions", f"alliance_id {strays['alliance_id'][0]!r} is not in alliances")
+    empty = typed.join(institutions, on="alliance_id", how="anti")
+    if empty.height:
+        raise InputError("alliances", f"alliance {empty['alliance_id'][0]!r} has no member in the institutions table")
     return typed
 
 
