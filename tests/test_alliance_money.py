@@ -91,6 +91,12 @@ def test_primary_care_floor_binds() -> None:
     assert shares == [7000, 1800, 1200]  # 基层 weigh 10 % < 30 %: they get 3,000 between them, 60:40
 
 
+def test_primary_care_floor_only_for_a_positive_package_and_members_with_points() -> None:
+    terms = Allocation.model_validate({"primary_care_floor": "0.3"})
+    assert allocate(-10000, members(("secondary", 900), ("township", 100)), terms) == [-9000, -1000]
+    assert allocate(10000, members(("secondary", 900), ("township", 0), ("village", 0)), terms) == [10000, 0, 0]
+
+
 def test_primary_care_floor_not_binding() -> None:
     terms = Allocation.model_validate({"primary_care_floor": "0.3"})
     assert allocate(1000, members(("secondary", 50), ("township", 50)), terms) == [500, 500]

@@ -35,7 +35,8 @@ def _by_points(package_fen: int, members: Sequence[Member], terms: Allocation) -
     floor = terms.primary_care_floor
     total = sum(weights, Fraction(0))
     primary_weight = sum((w for w, p in zip(weights, primary, strict=True) if p), Fraction(0))
-    if floor is None or not any(primary) or all(primary) or primary_weight >= total * fraction(floor):
+    binds = floor is not None and package_fen > 0 and 0 < primary_weight < total * fraction(floor)
+    if not binds:
         return _split(package_fen, weights)
     floor_fen = round_half_up(package_fen * fraction(floor))
     shares = [0] * len(members)
@@ -64,7 +65,8 @@ def _fixed(package_fen: int, members: Sequence[Member], terms: Allocation) -> li
 def allocate(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
     """Each member's money (fen), in `members` order, summing exactly to `package_fen`.
 
-    `points`: by weight, with the 基层 floor when it binds; `fixed`: over the tiers that have members, then by
+    `points`: by weight, with the 基层 floor when it binds (a positive package, 基层 members with work points
+    weighing less than the floor); `fixed`: over the tiers that have members, then by
     work points inside a tier. A split whose weights are all 0 is equal."""
     if not members:
         if package_fen:

@@ -52,6 +52,7 @@ def exclusion(year: int) -> pl.Expr:
         (pl.col("person_key").is_null(), "无人员标识 no person key"),
         (pl.col("institution_id").is_null(), "无机构代码 no institution"),
         (pl.col("visit_type").is_null(), "无就诊类型 no visit type"),
+        (pl.col("residence_county").is_null(), "无参保地 no residence county"),
         (service_date().is_null(), "无结算日期 no discharge or visit date"),
         (service_date().dt.year() != year, f"结算日期不在{year}年 service date outside {year}"),
         (cost_missing, "费用缺失 a cost is missing"),

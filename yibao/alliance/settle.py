@@ -14,8 +14,9 @@ from yibao.alliance.budget import Budget, BudgetBasis, advances, budget
 from yibao.alliance.claims import INPATIENT, mark, typed_claims
 from yibao.alliance.outcome import outcome
 from yibao.alliance.policy import AllianceBudget, Reimbursement
-from yibao.alliance.reimbursement import fund_payments
-from yibao.errors import InputError, require_columns
+from yibao.alliance.reimbursement import OUT_OF_COUNTY, fund_payments
+from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table
+from yibao.errors import InputError
 from yibao.models.enums import Level, VisitType
 from yibao.settlement.assessment import alliance_indicators, covered_residents, score
 from yibao.settlement.cases import (
@@ -23,16 +24,12 @@ from yibao.settlement.cases import (
     OPTIONAL_COLUMNS,
     SettlementCases,
     fen,
-    institutions_frame,
     prepare_cases,
 )
 from yibao.settlement.money import largest_remainder, round_half_up, scaled, yuan_to_fen
 from yibao.settlement.policy import Policy
 from yibao.settlement.settle import CoreResult, Settlement, patient_share_fen, settle_points
 
-OUT_OF_COUNTY = "out_of_county"
-PLACES = ("inside", "county", OUT_OF_COUNTY)
-METHODS = ("drg", "capitation", "fee_for_service")
 KEPT_COLUMNS = (
     "claim_id", "person_key", "institution_id", "visit_type", "service_date", "class_a_cost", "class_b_cost",
     "total_cost", "referral", "residence_county", "level", "alliance_id", "county",
@@ -89,48 +86,6 @@ def _terms(policy: Policy) -> tuple[AllianceBudget, Reimbursement]:
     return policy.alliance_budget, policy.reimbursement
 
 
-def _flag(column: pl.Expr) -> pl.Expr:
-    """A yes/no column written as true/false, 1/0 or 是/否."""
-    return column.cast(pl.String).str.strip_chars().str.to_lowercase().is_in(["true", "1", "是"])
-
-
-def _institutions(frame: pl.DataFrame) -> pl.DataFrame:
-    require_columns(frame.columns, "institutions", ("institution_id", "level", "alliance_id", "county"))
-    counties = frame.select(pl.col("institution_id", "county").cast(pl.String))
-    return institutions_frame(frame).join(counties, on="institution_id", maintain_order="left")
-
-
-def _alliances(frame: pl.DataFrame, institutions: pl.DataFrame) -> pl.DataFrame:
-    require_columns(frame.columns, "alliances", ("alliance_id", "county"))
-    optional = {"name": pl.String, "prior_spending": pl.Decimal(18, 2), "prior_residents": pl.Int64,
-                "prior_score": pl.Decimal(10, 2), "unreasonable": pl.Boolean}  # fmt: skip
-    frame = frame.with_columns(pl.lit(None).alias(c) for c in optional if c not in frame.columns)
-    typed = frame.select(
-        pl.col("alliance_id", "county").cast(pl.String),
-        *(pl.col(c).cast(pl.String).str.strip_chars().cast(t) if t != pl.Boolean else
-          _flag(pl.col(c)) for c, t in optional.items()),
-    )  # fmt: skip
-    if not typed.height:
-        raise InputError("alliances", "no alliances: an alliance settlement needs at least one")
-    if typed["alliance_id"].is_duplicated().any():
-        raise InputError("alliances", "an alliance_id appears more than once", field="alliance_id")
-    strays = institutions.filter(pl.col("alliance_id").is_not_null()).join(typed, on="alliance_id", how="anti")
-    if strays.height:
-        raise InputError("institutions", f"alliance_id {strays['alliance_id'][0]!r} is not in alliances")
-    empty = typed.join(institutions, on="alliance_id", how="anti")
-    if empty.height:
-        raise InputError("alliances", f"alliance {empty['alliance_id'][0]!r} has no member in the institutions table")
-    return typed
-
-
-def _residents(frame: pl.DataFrame) -> pl.DataFrame:
-    require_columns(frame.columns, "residents", ("person_key", "residence_county", "signed_family_doctor"))
-    signed = pl.col("signed_family_doctor")
-    if frame.schema["signed_family_doctor"] != pl.Boolean:
-        signed = _flag(signed)
-    return frame.select(pl.col("person_key", "residence_county").cast(pl.String), signed.alias("signed"))
-
-
 def _point_cases(kept: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
     """The stays the point method settles: inpatient claims at institutions of the table."""
     stays = kept.filter((pl.col("visit_type") == INPATIENT) & pl.col("level").is_not_null())
@@ -161,9 +116,9 @@ def settle_year(case: YearCase) -> YearSettlement:
     """Settle a region's year: points, claim payments, alliance packages and members' money."""
     policy = case.policy
     budget_terms, reimbursement = _terms(policy)
-    institutions = _institutions(case.institutions)
-    alliances = _alliances(case.alliances, institutions)
-    residents = _residents(case.residents)
+    institutions = institutions_table(case.institutions)
+    alliances = alliances_table(case.alliances, institutions)
+    residents = residents_table(case.residents)
     marked = mark(typed_claims(case.claims), policy.year).join(
         institutions, on="institution_id", how="left", maintain_order="left"
     )
@@ -179,7 +134,7 @@ def settle_year(case: YearCase) -> YearSettlement:
 
     covered = covered_residents(
         residents.select("person_key", "residence_county"),
-        kept.select("person_key", "alliance_id", "residence_county"),
+        kept.select("person_key", "alliance_id"),
         alliances,
     ).rename({"alliance_id": "covered_by"})
     people = _people(covered, residents)
@@ -337,7 +292,7 @@ def _statement(
 
 def _alliance_money(row: dict, terms: AllianceBudget, policy: Policy) -> dict[str, int]:
     """Budget, outcome, package, advances and clearing of one statement row."""
-    basis = BudgetBasis(row["residents"], row["prior_spending"], row["prior_residents"], row["prior_score"])
+    basis = BudgetBasis(row["residents"], *alliance_facts(row))
     try:
         planned: Budget = budget(basis, terms)
     except ValueError as error:
@@ -396,7 +351,10 @@ def _members(
             Member(r["institution_id"], Level(r["level"]), _work_points(r, terms.visit_points, decimals))
             for r in group.iter_rows(named=True)
         ]
-        shares = allocate(package[alliance], people, terms)
+        try:
+            shares = allocate(package[alliance], people, terms)
+        except ValueError as error:
+            raise InputError("policy", str(error), field="allocation") from None
         rows.extend(
             {"institution_id": m.institution_id, "work_points": _decimal(m.work_points, decimals),
              "weight": _decimal(weight(m, terms), decimals), "allocation_fen": share}
