@@ -14,6 +14,8 @@ from yibao.alliance.budget import BudgetBasis, advances, budget
 from yibao.alliance.outcome import fund_share, outcome
 from yibao.alliance.policy import AllianceBudget, Allocation, Overspend
 from yibao.models.enums import Level
+from yibao.settlement.assessment import retention_ratio
+from yibao.settlement.assessment_policy import Scoring
 
 BANDS = Overspend.model_validate(
     {"bands": [{"up_to": "0.05", "fund_share": "0.7"}, {"up_to": "0.10", "fund_share": "0.5"}], "min_score": 60}
@@ -158,3 +160,18 @@ def test_a_higher_retention_ratio_never_retains_less(budget_fen: int, actual: in
     first = outcome(budget_fen, actual, low, Decimal(0), False, BANDS)
     second = outcome(budget_fen, actual, high, Decimal(0), False, BANDS)
     assert second.retained_fen >= first.retained_fen
+
+
+@given(
+    budget_fen=st.integers(1, 10**10),
+    actual=st.integers(0, 2 * 10**10),
+    scores=st.tuples(st.decimals("0", "100", places=2), st.decimals("0", "100", places=2)),
+)
+def test_a_higher_score_never_retains_less(budget_fen: int, actual: int, scores: tuple[Decimal, Decimal]) -> None:
+    """Score → retention band (the scoring table's defaults) → retained surplus; and never less fund share."""
+    low, high = sorted(scores)
+    bands = Scoring().retention_bands
+    first = outcome(budget_fen, actual, retention_ratio(low, bands), low, False, BANDS)
+    second = outcome(budget_fen, actual, retention_ratio(high, bands), high, False, BANDS)
+    assert second.retained_fen >= first.retained_fen
+    assert second.fund_share_fen >= first.fund_share_fen
