@@ -122,21 +122,25 @@ def settle_year(case: YearCase) -> YearSettlement:
     marked = mark(typed_claims(case.claims), policy.year).join(
         institutions, on="institution_id", how="left", maintain_order="left"
     )
-    cases = _point_cases(marked.filter(pl.col("reason").is_null()), institutions, policy.year)
-    if cases.excluded.height:
-        point_reasons = cases.excluded.select("claim_id", point_reason="reason")
-        marked = marked.join(point_reasons, on="claim_id", how="left", maintain_order="left").with_columns(
-            reason=pl.coalesce("reason", "point_reason")
-        )
+    charged = marked.filter(pl.col("reason").is_null())
+    cases = _point_cases(charged, institutions, policy.year)
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
-    kept = marked.filter(pl.col("reason").is_null()).select(KEPT_COLUMNS)
     del marked
+    if cases.excluded.height:  # stays the point method sets aside are set aside here too, with its reason
+        set_aside = charged.drop("reason").join(cases.excluded.select("claim_id", "reason"), on="claim_id")
+        excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason")]).sort("row")
+        charged = charged.join(cases.excluded.select("claim_id"), on="claim_id", how="anti", maintain_order="left")
+    kept = charged.select(KEPT_COLUMNS)
+    del charged
 
+    # One join on the text person key; from here on a person is an integer in person-key order.
+    residents = residents.with_columns(person=pl.col("person_key").rank("ordinal").cast(pl.UInt32))
+    kept = kept.join(residents.select("person_key", "person"), on="person_key", how="left", maintain_order="left")
     covered = covered_residents(
-        residents.select("person_key", "residence_county"),
-        kept.select("person_key", "alliance_id"),
+        residents.select(person_key="person", residence_county="residence_county"),
+        kept.filter(pl.col("person").is_not_null()).select(person_key="person", alliance_id="alliance_id"),
         alliances,
-    ).rename({"alliance_id": "covered_by"})
+    ).rename({"person_key": "person", "alliance_id": "covered_by"})
     people = _people(covered, residents)
     kept = _placed(kept, people, policy)
     payments = fund_payments(
@@ -161,13 +165,13 @@ def settle_year(case: YearCase) -> YearSettlement:
     measured = alliance_indicators(
         kept.filter(pl.col("alliance_id").is_not_null()).select(
             "alliance_id",
-            "person_key",
             "county",
             "level",
             "residence_county",
             "visit_type",
             "total_cost",
             "referral",
+            person_key="person",
         ),
         people.filter(pl.col("covered_by").is_not_null()).select(
             alliance_id="covered_by", signed_family_doctor=pl.col("signed").fill_null(False)
@@ -205,7 +209,7 @@ def settle_year(case: YearCase) -> YearSettlement:
 
 def _people(covered: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
     """Covered residents with their alliance (covered_by) and signed flag (签约)."""
-    return covered.join(residents.select("person_key", "signed"), on="person_key", how="left")
+    return covered.join(residents.select("person", "signed"), on="person", how="left")
 
 
 def _placed(kept: pl.DataFrame, people: pl.DataFrame, policy: Policy) -> pl.DataFrame:
@@ -223,7 +227,7 @@ def _placed(kept: pl.DataFrame, people: pl.DataFrame, policy: Policy) -> pl.Data
     point_settled = (pl.col("visit_type") == INPATIENT) & pl.col("level").is_not_null()
     return (
         kept.rename({"alliance_id": "member_of"})
-        .join(people, on="person_key", how="left", maintain_order="left")
+        .join(people, on="person", how="left", maintain_order="left")
         .with_columns(
             alliance_id="covered_by",
             place=pl.when(pl.col("member_of").is_not_null() & (pl.col("member_of") == pl.col("covered_by")))
@@ -327,21 +331,18 @@ def _members(
         .group_by("institution_id")
         .agg(units=pl.col("units").sum(), drg_fen=pl.col("amount_fen").sum())
     )
-    visits = (
-        kept.filter((pl.col("place") == "inside") & (pl.col("visit_type") == VisitType.OUTPATIENT.value))
+    at_home = (
+        kept.filter(pl.col("place") == "inside")
         .group_by("institution_id")
-        .agg(visits=pl.len())
-    )
-    ffs = (
-        kept.filter((pl.col("place") == "inside") & (pl.col("method") == "fee_for_service"))
-        .group_by("institution_id")
-        .agg(fee_for_service_fen=pl.col("fund_fen").sum())
+        .agg(
+            visits=(pl.col("visit_type") == VisitType.OUTPATIENT.value).sum(),
+            fee_for_service_fen=pl.col("fund_fen").filter(pl.col("method") == "fee_for_service").sum(),
+        )
     )
     members = (
         institutions.filter(pl.col("alliance_id").is_not_null())
         .join(inside, on="institution_id", how="left", maintain_order="left")
-        .join(visits, on="institution_id", how="left", maintain_order="left")
-        .join(ffs, on="institution_id", how="left", maintain_order="left")
+        .join(at_home, on="institution_id", how="left", maintain_order="left")
         .with_columns(pl.col("units", "drg_fen", "visits", "fee_for_service_fen").fill_null(0).cast(pl.Int64))
     )
     package = dict(statement.select("alliance_id", "package_fen").iter_rows())

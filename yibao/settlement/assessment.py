@@ -51,19 +51,18 @@ def _ratio(numerator: str, denominator: str, decimals: int) -> pl.Expr:
 def covered_residents(residents: pl.DataFrame, visits: pl.DataFrame, alliances: pl.DataFrame) -> pl.DataFrame:
     """person_key → alliance_id by the rule in the module docstring.
 
-    `visits` has person_key and alliance_id of the institution (null outside any alliance), and may carry the
-    patient's residence_county (else it comes from `residents`); `residents` has person_key and residence_county;
-    `alliances` alliance_id and county."""
-    at_members = visits.join(alliances, on="alliance_id")
-    if "residence_county" not in visits.columns:
-        at_members = at_members.join(residents, on="person_key")
+    `visits` has person_key and alliance_id of the institution (null outside any alliance); `residents` has
+    person_key and residence_county; `alliances` alliance_id and county. Visits are counted per (person, alliance)
+    before anything is joined, so the joins see one row per pair, not per visit."""
     used = (
-        at_members.filter(pl.col("county") == pl.col("residence_county"))
+        visits.filter(pl.col("alliance_id").is_not_null())
         .group_by("person_key", "alliance_id")
         .len()
+        .join(alliances, on="alliance_id")
+        .join(residents, on="person_key")
+        .filter(pl.col("county") == pl.col("residence_county"))
         .group_by("person_key")
         .agg(pl.col("alliance_id").sort_by("len", "alliance_id", descending=[True, False]).first())
-        .join(residents.select("person_key"), on="person_key", how="semi")
     )
     in_turn = alliances.sort("alliance_id").group_by("county").agg(pl.col("alliance_id").alias("choices"))
     dealt = (
