@@ -30,7 +30,7 @@ def get_run(engine: Engine, run_id: int) -> Run:
     with Session(engine) as session:
         run = session.get(Run, run_id)
     if run is None:
-        raise StoreError(f"no run {run_id} on record")
+        raise StoreError(f"no run {run_id} on record in {engine.url.render_as_string(hide_password=True)}")
     return run
 
 

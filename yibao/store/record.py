@@ -9,11 +9,12 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 import yibao
 from yibao.alliance.settle import YearSettlement
+from yibao.errors import StoreError
 from yibao.store.hashes import bytes_hash, frame_parquet
 from yibao.store.inputs import InputHashes, year_hashes
 from yibao.store.tables import AllianceStatementRow, DirectRow, MemberRow, Run
@@ -119,4 +120,6 @@ def record_year(
         if found is None:
             raise
         return found, False
+    except OperationalError as error:
+        raise StoreError(f"the run could not be recorded (nothing was written to the store): {error.orig}") from None
     return run, True
