@@ -19,6 +19,7 @@ from yibao.alliance.case_dir import load_year_case
 from yibao.alliance.settle import YearSettlement, settle_year
 from yibao.cli import app
 from yibao.errors import StoreError
+from yibao.settlement.policy import load_policy
 from yibao.store import SCHEMA_VERSION, open_store, record_year, run_statements
 from yibao.store import record as record_module
 from yibao.store.hashes import bytes_hash, claims_hash, policy_tables
@@ -248,3 +249,19 @@ def test_the_tables_hold_every_statement_column(settled: YearSettlement) -> None
     for model, frame in ((AllianceStatementRow, settled.alliances), (MemberRow, settled.members),
                          (DirectRow, settled.direct)):  # fmt: skip
         assert set(frame.columns) <= set(model.__table__.columns.keys())
+
+
+def test_a_point_method_settlement_is_not_recorded_yet(tmp_path: Path) -> None:
+    case = CASE.parent / "hospital-report"
+    result = runner.invoke(app, ["settle", str(case), "--out", str(tmp_path / "out"), "--db", _url(tmp_path)])
+    assert result.exit_code == 2 and "only alliance settlements are recorded" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_policy_hash_covers_every_table_the_policy_refers_to() -> None:
+    history = CASE.parent / "history-base-points"
+    assert [p.name for p in policy_tables(load_policy(history / "policy.toml"))] == [
+        "history-2022.csv", "history-2023.csv", "history-2024.csv",
+    ]  # fmt: skip
+    review = CASE.parent / "special-review"
+    assert {p.name for p in policy_tables(load_policy(review / "policy.toml"))} == {"base_points.csv", "special.csv"}
