@@ -32,9 +32,12 @@ from yibao.settlement import settle as run_settlement
 from yibao.settlement.case_dir import load_case, write_settlement
 from yibao.settlement.money import fen_to_yuan
 from yibao.settlement.policy import load_policy
+from yibao.store import DEFAULT_URL, Run, get_run, list_runs, open_store, record_year, run_statements
 from yibao.synth import CaseSummary, GenerationParams, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
+runs_app = typer.Typer(help="结算记录 Settlement runs on record: list them, show one.")
+app.add_typer(runs_app, name="runs")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 P = ParamSpec("P")
@@ -291,12 +294,21 @@ def settle(
     policy: Annotated[Path | None, typer.Option(help="Policy file, instead of the folder's policy.toml.")] = None,
     claims: Annotated[Path | None, typer.Option(help="Grouped claims, instead of the folder's.")] = None,
     institutions: Annotated[Path | None, typer.Option(help="Institutions, instead of the folder's.")] = None,
+    db: Annotated[
+        str | None, typer.Option(help=f"Record the run in this store (e.g. {DEFAULT_URL} or a PostgreSQL URL).")
+    ] = None,
 ) -> None:
     """结算 Settle a year: by the point method, and — when the policy has the alliance sections — each alliance's
     budget, spending, surplus or overspend and its members' money."""
     if is_alliance_policy(load_policy(policy or case / "policy.toml")):
-        _settle_year_and_show(load_year_case(case, policy, claims, institutions), out)
+        engine = None if db is None else open_store(db)
+        result = _settle_year_and_show(load_year_case(case, policy, claims, institutions), out)
+        if engine is not None:
+            run, new = record_year(engine, case, result, out, policy, claims, institutions)
+            console.print(f"run {run.id} recorded" if new else f"run {run.id} already on record (same inputs)")
         return
+    if db is not None:
+        raise InputError(policy or case / "policy.toml", "only alliance settlements are recorded in a store so far")
     result = _settle_and_show(*load_case(case, policy, claims, institutions), out)
     write_workbook(result, out / "settlement.xlsx")
     console.print(f"results in {out}/")
@@ -326,3 +338,73 @@ def explain(
     for step in result.trail:
         steps.add_row(step.step, step.zh, step.en)
     console.print(steps)
+
+
+DB_OPTION = typer.Option("--db", help=f"The store's database URL (default {DEFAULT_URL}).")
+
+
+def _created(run: Run) -> str:
+    return run.created_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@runs_app.command("list")
+@_friendly
+def runs_list(db: Annotated[str, DB_OPTION] = DEFAULT_URL) -> None:
+    """列表 The runs on record: when, what kind, which year, and the claims read, charged and set aside."""
+    table = Table(title="结算记录 settlement runs")
+    for header in ("编号 run", "时间 created", "类型 kind", "年度 period", "状态 status"):
+        table.add_column(header, no_wrap=True)
+    for header in ("读取 read", "结算 charged", "剔除 set aside"):
+        table.add_column(header, justify="right")
+    for run in list_runs(open_store(db)):
+        table.add_row(str(run.id), _created(run), run.kind, run.period, run.status,
+                      *(f"{n:,}" for n in (run.rows_read, run.rows_accepted, run.rows_rejected)))  # fmt: skip
+    console.print(table)
+
+
+SHOWN_STATEMENT = {
+    "budget_fen": "预算 budget",
+    "actual_fen": "实际 spending",
+    "balance_fen": "结余/超支 balance",
+    "score": "考核得分 score",
+    "retained_fen": "结余留用 retained",
+    "fund_share_fen": "基金分担 fund share",
+    "borne_fen": "医共体承担 borne",
+    "package_fen": "包干资金 package",
+    "advance_fen": "已预付 advanced",
+    "clearing_fen": "年度清算 clearing",
+}
+"""The statement lines `runs show` prints, money in 元."""
+
+
+@runs_app.command("show")
+@_friendly
+def runs_show(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run's number (see `yibao runs list`).")],
+    db: Annotated[str, DB_OPTION] = DEFAULT_URL,
+) -> None:
+    """查看 One run: what it read (content hashes), which library settled it, and its alliance statements (元)."""
+    engine = open_store(db)
+    run = get_run(engine, run_id)
+    facts = Table(title=f"结算记录 run {run.id}", show_header=False)
+    facts.add_column("", no_wrap=True)
+    facts.add_column("")
+    for label, value in (
+        ("时间 created", _created(run)), ("类型 kind", run.kind), ("年度 period", run.period),
+        ("状态 status", run.status), ("yibao", run.library_version),
+        ("读取 / 结算 / 剔除", f"{run.rows_read:,} / {run.rows_accepted:,} / {run.rows_rejected:,}"),
+        ("claims sha256", run.claims_hash), ("policy sha256", run.policy_hash),
+        ("tables sha256", run.tables_hash), ("逐单结果 per claim", run.claims_file),
+    ):  # fmt: skip
+        facts.add_row(label, value)
+    console.print(facts)
+    alliances = run_statements(engine, run_id)["alliances"]
+    table = Table(title="医共体年度清算 alliance statements (元)")
+    table.add_column("", no_wrap=True)
+    for alliance in alliances["alliance_id"]:
+        table.add_column(alliance, justify="right")
+    for column, label in SHOWN_STATEMENT.items():
+        values = alliances[column].to_list()
+        cells = [("" if v is None else str(v)) if column == "score" else f"{fen_to_yuan(v):,}" for v in values]
+        table.add_row(label, *cells)
+    console.print(table)

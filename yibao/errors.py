@@ -24,3 +24,7 @@ def require_columns(present: Collection[str], source: Path | str, needed: Iterab
     missing = [c for c in needed if c not in present]
     if missing:
         raise InputError(source, f"missing columns {missing}")
+
+
+class StoreError(YibaoError):
+    """The settlement-run store cannot be opened or read: a bad URL, a newer schema, an unknown run."""

@@ -1,0 +1,125 @@
+"""Recording a year's settlement as a run: idempotent, in one transaction, the per-claim results beside it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, select
+
+import yibao
+from yibao.alliance.settle import YearSettlement
+from yibao.errors import StoreError
+from yibao.store.hashes import bytes_hash, frame_parquet
+from yibao.store.inputs import InputHashes, year_hashes
+from yibao.store.tables import AllianceStatementRow, DirectRow, MemberRow, Run
+
+ANNUAL = "annual"
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def write_claims_file(claims: pl.DataFrame, out: Path) -> tuple[Path, str]:
+    """The per-claim results as `out/claims-<hash16>.parquet` (content-addressed, written whole); path and hash."""
+    data = frame_parquet(claims)
+    digest = bytes_hash(data)
+    path = out / f"claims-{digest[:16]}.parquet"
+    if not path.is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=out, prefix=".claims-", suffix=".part")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    return path.resolve(), digest
+
+
+def find_run(session: Session, kind: str, period: str, hashes: InputHashes, version: str) -> Run | None:
+    """The complete run of these inputs under this library version, if one is on record."""
+    query = select(Run).where(
+        Run.kind == kind,
+        Run.period == period,
+        Run.claims_hash == hashes.claims,
+        Run.policy_hash == hashes.policy,
+        Run.tables_hash == hashes.tables,
+        Run.library_version == version,
+        Run.status == "complete",
+    )
+    return session.exec(query).first()
+
+
+def _statement_rows(run_id: int, result: YearSettlement) -> list[AllianceStatementRow]:
+    return [
+        AllianceStatementRow(
+            run_id=run_id, **{**row, "score": _text(row["score"]), "retention_ratio": _text(row["retention_ratio"])}
+        )
+        for row in result.alliances.iter_rows(named=True)
+    ]
+
+
+def _member_rows(run_id: int, result: YearSettlement) -> list[MemberRow]:
+    return [
+        MemberRow(run_id=run_id, **{**row, "work_points": str(row["work_points"]), "weight": str(row["weight"])})
+        for row in result.members.iter_rows(named=True)
+    ]
+
+
+def _direct_rows(run_id: int, result: YearSettlement) -> list[DirectRow]:
+    return [DirectRow(run_id=run_id, **row) for row in result.direct.iter_rows(named=True)]
+
+
+def record_year(
+    engine: Engine,
+    case_folder: Path,
+    result: YearSettlement,
+    out: Path,
+    policy_file: Path | None = None,
+    claims: Path | None = None,
+    institutions: Path | None = None,
+) -> tuple[Run, bool]:
+    """Record an annual settlement of `case_folder` (files given elsewhere as for `load_year_case`).
+
+    The run of the same inputs, period and library version is returned as it is (False: nothing written);
+    otherwise the per-claim results go to `out/` as Parquet, then the run and its statements are inserted in one
+    transaction (True). Two processes recording the same inputs at once end with one run.
+    """
+    case_folder = Path(case_folder)
+    hashes = year_hashes(case_folder, result.points.policy, policy_file, claims, institutions)
+    period, version = str(result.points.policy.year), yibao.__version__
+    with Session(engine, expire_on_commit=False) as session:
+        found = find_run(session, ANNUAL, period, hashes, version)
+        if found is not None:
+            return found, False
+    claims_file, claims_file_hash = write_claims_file(result.claims, Path(out))
+    region = result.region.row(0, named=True)
+    run = Run(
+        kind=ANNUAL, period=period, claims_hash=hashes.claims, policy_hash=hashes.policy, tables_hash=hashes.tables,
+        library_version=version, status="complete", rows_read=region["claims_read"],
+        rows_accepted=region["claims_charged"], rows_rejected=region["claims_excluded"],
+        claims_file=claims_file.as_posix(), claims_file_hash=claims_file_hash,
+    )  # fmt: skip
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            session.add(run)
+            session.flush()
+            assert run.id is not None
+            session.add_all(_statement_rows(run.id, result))
+            session.add_all(_member_rows(run.id, result))
+            session.add_all(_direct_rows(run.id, result))
+            session.commit()
+    except IntegrityError:
+        # The same run was recorded by another process between our look and our insert.
+        with Session(engine, expire_on_commit=False) as session:
+            found = find_run(session, ANNUAL, period, hashes, version)
+        if found is None:
+            raise
+        return found, False
+    except OperationalError as error:
+        raise StoreError(f"the run could not be recorded (nothing was written to the store): {error.orig}") from None
+    return run, True
