@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from yibao.models.enums import Referral, VisitType
-from yibao.settlement.cases import CASE_COLUMNS, typed_cases
+from yibao.settlement.cases import CASE_COLUMNS, first_reason, typed_cases
 
 CLAIM_COLUMNS: dict[str, pl.DataType] = {
     **{name: dtype for name, dtype in CASE_COLUMNS.items() if name != "drg"},
@@ -57,10 +57,7 @@ def exclusion(year: int) -> pl.Expr:
         (service_date().dt.year() != year, f"结算日期不在{year}年 service date outside {year}"),
         (cost_missing, "费用缺失 a cost is missing"),
     ]
-    expression = pl.lit(None, pl.String)
-    for condition, reason in reversed(reasons):
-        expression = pl.when(condition.fill_null(True)).then(pl.lit(reason)).otherwise(expression)
-    return expression
+    return first_reason(reasons)
 
 
 def mark(claims: pl.DataFrame, year: int) -> pl.DataFrame:

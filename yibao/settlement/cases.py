@@ -171,6 +171,11 @@ def _exclusion(frame: pl.DataFrame, year: int, known: pl.Series) -> pl.Expr:
     ]
     if "visit_type" in frame.columns:
         reasons.insert(0, (pl.col("visit_type").is_in(["inpatient", "住院"]).not_(), "非住院 not an inpatient stay"))
+    return first_reason(reasons)
+
+
+def first_reason(reasons: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    """The reason of the first condition that holds (a null condition holds: the value is missing), or null."""
     expression = pl.lit(None, pl.String)
     for condition, reason in reversed(reasons):
         expression = pl.when(condition.fill_null(True)).then(pl.lit(reason)).otherwise(expression)
