@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from yibao.errors import InputError, require_columns
-from yibao.models.parse import BOOLEAN_WORDS
+from yibao.models.parse import boolean
 from yibao.settlement.cases import institutions_frame
 
 ALLIANCE_FACTS = ("name", "prior_spending", "prior_residents", "prior_score", "unreasonable")
@@ -23,8 +23,8 @@ def flag(frame: pl.DataFrame, column: str, source: str) -> pl.Series:
     """A yes/no column (true/false, 1/0, 是/否, 已签约/未签约 …); empty is no, anything else an error."""
     if frame.schema[column] == pl.Boolean:
         return frame[column].fill_null(False)
-    raw = frame.select(_text(column).str.to_lowercase())[column]
-    values = raw.replace_strict(BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean)
+    raw = frame.select(_text(column))[column]
+    values = raw.to_frame().select(boolean(pl.col(column), pl.String))[column]
     bad = raw.is_not_null() & (raw != "") & values.is_null()
     if bad.any():
         row = int(bad.arg_true()[0]) + 1

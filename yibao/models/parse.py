@@ -118,7 +118,8 @@ def _money(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
     return money_text(raw).cast(MONEY_DTYPE, strict=False)
 
 
-def _boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
+def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
+    """A yes/no column (BOOLEAN_WORDS, 0/1 or Boolean) as Boolean; anything else null."""
     if source == pl.Boolean:
         return raw
     if source.is_integer():
@@ -146,7 +147,7 @@ def parse(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     if spec.dtype == MONEY_DTYPE:
         return _money(raw, source)
     if spec.dtype == pl.Boolean:
-        return _boolean(raw, source)
+        return boolean(raw, source)
     if spec.dtype == pl.String:
         return raw.cast(pl.String)
     raise TypeError(f"no parser for {spec.name}: {spec.dtype}")
