@@ -10,6 +10,7 @@ prior_indicators.csv      optional: last year's indicators (growth indicators)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -46,22 +47,54 @@ def read_claims(path: Path) -> pl.DataFrame:
     return frame.select(c for c in wanted if c in frame.columns)
 
 
+@dataclass(frozen=True)
+class YearCaseFiles:
+    """The files an alliance year case is read from (`prior_indicators` None when the folder has none)."""
+
+    policy: Path
+    claims: Path
+    institutions: Path
+    alliances: Path
+    residents: Path
+    prior_indicators: Path | None
+
+    @property
+    def organisation(self) -> list[Path]:
+        """institutions, alliances, residents and (when present) prior indicators."""
+        files = [self.institutions, self.alliances, self.residents]
+        return files if self.prior_indicators is None else [*files, self.prior_indicators]
+
+
+def year_case_files(
+    folder: Path | str, policy: Path | None = None, claims: Path | None = None, institutions: Path | None = None
+) -> YearCaseFiles:
+    """Where a case folder's files are; the policy, claims and institutions may be given elsewhere instead."""
+    folder = Path(folder)
+    if claims is None:
+        claims = folder / "claims" if (folder / "claims").is_dir() else find_table(folder, "claims")
+    prior = folder / "prior_indicators.csv"
+    return YearCaseFiles(
+        policy=policy or folder / "policy.toml",
+        claims=claims,
+        institutions=institutions or find_table(folder, "institutions"),
+        alliances=find_table(folder, "alliances"),
+        residents=find_table(folder, "residents"),
+        prior_indicators=prior if prior.is_file() else None,
+    )
+
+
 def load_year_case(
     folder: Path | str, policy: Path | None = None, claims: Path | None = None, institutions: Path | None = None
 ) -> YearCase:
     """A case folder's policy and tables; the policy, claims and institutions may be given elsewhere instead."""
-    folder = Path(folder)
-    loaded = load_policy(policy or folder / "policy.toml")
-    if claims is None:
-        claims = folder / "claims" if (folder / "claims").is_dir() else find_table(folder, "claims")
-    prior = folder / "prior_indicators.csv"
+    files = year_case_files(folder, policy, claims, institutions)
     return YearCase(
-        policy=loaded,
-        claims=read_claims(claims),
-        institutions=read_table(institutions or find_table(folder, "institutions")),
-        alliances=read_table(find_table(folder, "alliances")),
-        residents=read_table(find_table(folder, "residents")),
-        prior_indicators=read_table(prior) if prior.is_file() else None,
+        policy=load_policy(files.policy),
+        claims=read_claims(files.claims),
+        institutions=read_table(files.institutions),
+        alliances=read_table(files.alliances),
+        residents=read_table(files.residents),
+        prior_indicators=None if files.prior_indicators is None else read_table(files.prior_indicators),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from yibao.settlement.case_dir import find_table
+from yibao.alliance.case_dir import year_case_files
 from yibao.settlement.policy import Policy
 from yibao.store.hashes import claims_hash, files_hash, policy_hash
 
@@ -19,14 +19,6 @@ class InputHashes:
     tables: str
 
 
-def organisation_files(folder: Path, institutions: Path | None = None) -> list[Path]:
-    """institutions, alliances, residents and (when present) prior_indicators.csv of a case folder."""
-    files = [institutions or find_table(folder, "institutions"), find_table(folder, "alliances"),
-             find_table(folder, "residents")]  # fmt: skip
-    prior = folder / "prior_indicators.csv"
-    return [*files, prior] if prior.is_file() else files
-
-
 def year_hashes(
     folder: Path,
     policy: Policy,
@@ -36,10 +28,9 @@ def year_hashes(
 ) -> InputHashes:
     """The hashes of what `load_year_case(folder, policy_file, claims, institutions)` read; `policy` is the policy
     it settled under (its table paths)."""
-    if claims is None:
-        claims = folder / "claims" if (folder / "claims").is_dir() else find_table(folder, "claims")
+    files = year_case_files(folder, policy_file, claims, institutions)
     return InputHashes(
-        claims=claims_hash(claims),
-        policy=policy_hash(policy_file or folder / "policy.toml", policy),
-        tables=files_hash(organisation_files(folder, institutions)),
+        claims=claims_hash(files.claims),
+        policy=policy_hash(files.policy, policy),
+        tables=files_hash(files.organisation),
     )
