@@ -29,6 +29,16 @@ def _split(total: int, weights: Sequence[Fraction]) -> list[int]:
     return largest_remainder(total, integer_weights(weights))
 
 
+def _split_by_group(amounts: dict[int, int], group: Sequence[int], weights: Sequence[Fraction]) -> list[int]:
+    """Each group's amount split over its members (positions with that `group` value) by their weights."""
+    shares = [0] * len(group)
+    for key, amount in amounts.items():
+        positions = [i for i, g in enumerate(group) if g == key]
+        for i, share in zip(positions, _split(amount, [weights[i] for i in positions]), strict=True):
+            shares[i] = share
+    return shares
+
+
 def _by_points(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
     weights = [weight(m, terms) for m in members]
     primary = [m.level in terms.primary_care_levels for m in members]
@@ -39,12 +49,7 @@ def _by_points(package_fen: int, members: Sequence[Member], terms: Allocation) -
     if not binds:
         return _split(package_fen, weights)
     floor_fen = round_half_up(package_fen * fraction(floor))
-    shares = [0] * len(members)
-    for in_group, amount in ((True, floor_fen), (False, package_fen - floor_fen)):
-        positions = [i for i, p in enumerate(primary) if p == in_group]
-        for i, share in zip(positions, _split(amount, [weights[i] for i in positions]), strict=True):
-            shares[i] = share
-    return shares
+    return _split_by_group({1: floor_fen, 0: package_fen - floor_fen}, [int(p) for p in primary], weights)
 
 
 def _fixed(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
@@ -54,12 +59,8 @@ def _fixed(package_fen: int, members: Sequence[Member], terms: Allocation) -> li
         raise ValueError(f"member {missing[0].institution_id} ({missing[0].level.label}) is in no allocation tier")
     present = [t for t in range(len(terms.tiers)) if any(tier_of[m.level] == t for m in members)]
     parts = _split(package_fen, [fraction(terms.tiers[t].share) for t in present])
-    shares = [0] * len(members)
-    for t, amount in zip(present, parts, strict=True):
-        positions = [i for i, m in enumerate(members) if tier_of[m.level] == t]
-        for i, share in zip(positions, _split(amount, [members[i].work_points for i in positions]), strict=True):
-            shares[i] = share
-    return shares
+    tiers = [tier_of[m.level] for m in members]
+    return _split_by_group(dict(zip(present, parts, strict=True)), tiers, [m.work_points for m in members])
 
 
 def allocate(package_fen: int, members: Sequence[Member], terms: Allocation) -> list[int]:
