@@ -49,7 +49,12 @@ def budget(basis: BudgetBasis, terms: AllianceBudget) -> Budget:
     return Budget(gross_fen=gross, risk_reserve_fen=reserve, budget_fen=gross - reserve)
 
 
+def advance_total(budget_fen: int, terms: AllianceBudget) -> int:
+    """The year's 月度预付: round(budget × advance_ratio)."""
+    return round_half_up(budget_fen * fraction(terms.advance_ratio))
+
+
 def advances(budget_fen: int, terms: AllianceBudget) -> list[int]:
-    """月度预付: round(budget × advance_ratio) split over months 1..12 by the monthly weights."""
-    total = round_half_up(budget_fen * fraction(terms.advance_ratio))
+    """`advance_total` split over months 1..12 by the monthly weights."""
+    total = advance_total(budget_fen, terms)
     return largest_remainder(total, integer_weights([fraction(w) for w in terms.monthly_weights]))

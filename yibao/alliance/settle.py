@@ -10,7 +10,7 @@ from fractions import Fraction
 import polars as pl
 
 from yibao.alliance.allocation import Member, allocate, weight
-from yibao.alliance.budget import Budget, BudgetBasis, advances, budget
+from yibao.alliance.budget import Budget, BudgetBasis, advance_total, advances, budget
 from yibao.alliance.claims import INPATIENT, mark, typed_claims
 from yibao.alliance.outcome import outcome
 from yibao.alliance.policy import AllianceBudget, Reimbursement
@@ -306,7 +306,7 @@ def _alliance_money(row: dict, terms: AllianceBudget, policy: Policy) -> dict[st
         policy.overspend,
     )  # fmt: skip
     package = row["inside_fen"] + result.retained_fen - result.borne_fen
-    advance = sum(advances(planned.budget_fen, terms))
+    advance = advance_total(planned.budget_fen, terms)
     return {
         "budget_gross_fen": planned.gross_fen, "risk_reserve_fen": planned.risk_reserve_fen,
         "budget_fen": planned.budget_fen, "balance_fen": result.balance_fen, "retained_fen": result.retained_fen,
