@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from benchmarks.conftest import DATA, SIZES, peak_rss_mib
+from tests.alliance_checks import conserved
 from yibao.alliance import load_year_case, settle_year
 from yibao.defaults import DEMO_POLICY, DEMO_RULESET
 from yibao.grouping import Grouper
@@ -48,12 +49,8 @@ def case_folder(request: pytest.FixtureRequest) -> Path:
 def test_alliance_year(benchmark: pytest.FixtureRequest, case_folder: Path) -> None:
     """Load + settle the year; the statements balance and every claim is accounted for."""
     result = benchmark.pedantic(lambda: settle_year(load_year_case(case_folder)), rounds=1, iterations=1)
-    region = result.region.row(0, named=True)
-    assert region["claims_read"] == region["claims_charged"] + region["claims_excluded"]
-    a = result.alliances
-    outlay = a["county_fen"] + a["out_of_county_fen"] + a["package_fen"] + a["returned_fen"] - a["fund_share_fen"]
-    assert (outlay == a["budget_fen"]).all()
-    benchmark.extra_info["claims"] = region["claims_read"]
+    conserved(result)
+    benchmark.extra_info["claims"] = result.region["claims_read"].item()
     benchmark.extra_info["peak_rss_mib"] = peak_rss_mib(
         f"from yibao.alliance import load_year_case, settle_year\nsettle_year(load_year_case({str(case_folder)!r}))"
     )
