@@ -19,7 +19,7 @@ from yibao.alliance.claims import CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS
 from yibao.alliance.settle import YearCase, YearSettlement
 from yibao.errors import InputError
 from yibao.io.write import write_frame
-from yibao.settlement.case_dir import RESULT_FILES, find_table
+from yibao.settlement.case_dir import find_table, write_settlement
 from yibao.settlement.cases import read_table
 from yibao.settlement.policy import Policy, load_policy
 
@@ -105,7 +105,6 @@ def write_year(result: YearSettlement, out: Path | str) -> list[Path]:
     frames = [(getattr(result, name), out / f"{name}{suffix}") for name in STATEMENT_FILES
               for suffix in (".csv", ".parquet")]  # fmt: skip
     frames.append((result.claims, out / "claims.parquet"))
-    frames.extend((getattr(result.points, name), out / "points" / f"{name}.parquet") for name in RESULT_FILES)
     for frame, path in frames:
         write_frame(frame, path)
-    return [path for _, path in frames]
+    return [*(path for _, path in frames), *write_settlement(result.points, out / "points", ".parquet")]
