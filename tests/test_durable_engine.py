@@ -5,17 +5,15 @@ from __future__ import annotations
 import csv
 import gc
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import CHS_DRG_11, DEMO_RULESET
 from yibao.rules.durable import RulesEngine
 from yibao.rules.load import RulesetTables, load_ruleset
 from yibao.rules.records import UNGROUPED, GroupingRecord, GroupResult, GroupStatus
 
-DEMO = Path(__file__).resolve().parents[1] / "rulesets" / "demo"
-CHS_DRG_11 = Path(__file__).resolve().parents[1].parent / "shared" / "rulesets" / "chs-drg-1.1"
 ORACLE = CHS_DRG_11 / "oracle_dev.csv"
 
 needs_chs = pytest.mark.skipif(
@@ -76,7 +74,7 @@ def chs_engine(chs: RulesetTables) -> RulesEngine:
 
 @pytest.fixture(scope="module")
 def demo() -> RulesetTables:
-    return load_ruleset(DEMO)
+    return load_ruleset(DEMO_RULESET)
 
 
 @pytest.fixture(scope="module")
