@@ -43,12 +43,13 @@ def service_date() -> pl.Expr:
     return pl.when(pl.col("visit_type") == INPATIENT).then(pl.col("discharge_date")).otherwise(pl.col("admission_date"))
 
 
-def exclusion(year: int) -> pl.Expr:
-    """The reason a typed claim cannot be charged in `year`, or null."""
+def exclusion(year: int, duplicates: pl.Series) -> pl.Expr:
+    """The reason a typed claim cannot be charged in `year`, or null; `duplicates`: the claim ids the year's
+    claims hold more than once (`duplicate_claim_ids`)."""
     cost_missing = pl.any_horizontal(pl.col("total_cost", "class_a_cost", "class_b_cost").is_null())
     reasons: list[tuple[pl.Expr, str]] = [
         (pl.col("claim_id").is_null(), "清单流水号为空 no claim id"),
-        (pl.col("claim_id").is_duplicated(), "清单流水号重复 duplicate claim id"),
+        (pl.col("claim_id").is_in(duplicates.implode()), "清单流水号重复 duplicate claim id"),
         (pl.col("person_key").is_null(), "无人员标识 no person key"),
         (pl.col("institution_id").is_null(), "无机构代码 no institution"),
         (pl.col("visit_type").is_null(), "无就诊类型 no visit type"),
@@ -60,6 +61,6 @@ def exclusion(year: int) -> pl.Expr:
     return first_reason(reasons)
 
 
-def mark(claims: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Typed claims with `row` (1-based, source order), `service_date` and `reason` (null: charged)."""
-    return claims.with_row_index("row", offset=1).with_columns(service_date=service_date(), reason=exclusion(year))
+def mark(claims: pl.DataFrame, year: int, duplicates: pl.Series) -> pl.DataFrame:
+    """Typed claims (with their source `row`) with `service_date` and `reason` (null: charged)."""
+    return claims.with_columns(service_date=service_date(), reason=exclusion(year, duplicates))

@@ -15,7 +15,8 @@ from yibao.alliance.claims import INPATIENT, mark, typed_claims
 from yibao.alliance.outcome import outcome
 from yibao.alliance.policy import AllianceBudget, Reimbursement
 from yibao.alliance.reimbursement import OUT_OF_COUNTY, fund_payments
-from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table
+from yibao.alliance.source import BATCH_CLAIMS, Batch, YearSource
+from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table, trimmed_text
 from yibao.errors import InputError
 from yibao.models.enums import Level, VisitType
 from yibao.settlement.assessment import alliance_indicators, covered_residents, score
@@ -28,13 +29,15 @@ from yibao.settlement.cases import (
 )
 from yibao.settlement.money import largest_remainder, round_half_up, scaled, yuan_to_fen
 from yibao.settlement.policy import Policy
-from yibao.settlement.settle import CoreResult, Settlement, patient_share_fen, settle_points
+from yibao.settlement.settle import Settlement, patient_share_fen, settle_points
 
 KEPT_COLUMNS = (
     "claim_id", "person_key", "institution_id", "visit_type", "service_date", "class_a_cost", "class_b_cost",
     "total_cost", "referral", "residence_county", "level", "alliance_id", "county",
 )  # fmt: skip
 """What the alliance settlement keeps of each charged claim (the point method has taken its stays' columns)."""
+ELSEWHERE = "参保地与参保人员登记不符 residents table lists the patient in another county"
+"""Reason a claim is set aside when its residence county is not the one the residents table gives its patient."""
 STATEMENT_COLUMNS = (
     "alliance_id", "name", "county", "residents", "signed_residents", "budget_gross_fen", "risk_reserve_fen",
     "budget_fen", "inside_drg_fen", "inside_fee_for_service_fen", "capitation_fen", "inside_fen", "county_fen",
@@ -86,60 +89,149 @@ def _terms(policy: Policy) -> tuple[AllianceBudget, Reimbursement]:
     return policy.alliance_budget, policy.reimbursement
 
 
-def _point_cases(kept: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
-    """The stays the point method settles: inpatient claims at institutions of the table."""
-    stays = kept.filter((pl.col("visit_type") == INPATIENT) & pl.col("level").is_not_null())
-    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in stays.columns)]
-    return prepare_cases(stays.select(columns), institutions.select("institution_id", "level", "alliance_id"), year)
+def _point_cases(stays: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
+    """The stays the point method settles: charged inpatient claims at institutions of the table."""
+    settled = stays.filter(pl.col("reason").is_null() & pl.col("level").is_not_null())
+    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in settled.columns)]
+    return prepare_cases(settled.select(columns), institutions.select("institution_id", "level", "alliance_id"), year)
 
 
-def _drg_charges(
-    cases: SettlementCases, core: CoreResult, policy: Policy, points: Settlement, kept: pl.DataFrame
-) -> pl.DataFrame:
-    """Each institution's gross split over (alliance, place) by the stays' points; less their patients' share."""
-    per_case = pl.DataFrame(
-        {"claim_id": cases.claims["claim_id"], "units": core.units, "share": patient_share_fen(cases, policy)}
-    ).join(kept.select("claim_id", "institution_id", "alliance_id", "place"), on="claim_id")
-    cells = (
-        per_case.group_by("institution_id", "alliance_id", "place")
-        .agg(claims=pl.len(), units=pl.col("units").sum(), share=pl.col("share").sum())
-        .sort("institution_id", "alliance_id", "place", nulls_last=True)
-    )
-    gross = dict(points.institutions.select("institution_id", "gross_fen").iter_rows())
-    pieces: list[int] = []
-    for institution, group in cells.group_by("institution_id", maintain_order=True):
-        pieces.extend(largest_remainder(gross[institution[0]], group["units"].to_list()))
-    return cells.with_columns(method=pl.lit("drg"), amount_fen=pl.Series(pieces, dtype=pl.Int64) - pl.col("share"))
-
-
-def settle_year(case: YearCase) -> YearSettlement:
-    """Settle a region's year: points, claim payments, alliance packages and members' money."""
-    policy = case.policy
-    budget_terms, reimbursement = _terms(policy)
-    institutions = institutions_table(case.institutions)
-    alliances = alliances_table(case.alliances, institutions)
-    residents = residents_table(case.residents)
-    marked = mark(typed_claims(case.claims), policy.year).join(
+def _marked(claims: pl.DataFrame, year: int, duplicates: pl.Series, institutions: pl.DataFrame) -> pl.DataFrame:
+    """Typed claims with their reason to be set aside (null: charged) and their institution's level and alliance."""
+    return mark(typed_claims(claims), year, duplicates).join(
         institutions, on="institution_id", how="left", maintain_order="left"
     )
-    charged = marked.filter(pl.col("reason").is_null())
-    cases = _point_cases(charged, institutions, policy.year)
+
+
+def _registered_elsewhere(stays: pl.DataFrame, source: YearSource) -> pl.DataFrame:
+    """claim_id and reason of the charged stays whose patient the residents table lists in another county."""
+    charged = stays.filter(pl.col("reason").is_null())
+    persons = charged["person_key"].unique().drop_nulls()
+    residents = source.residents.select(trimmed_text("person_key", "residence_county")).filter(
+        pl.col("person_key").is_in(persons.implode())
+    )
+    listed = charged.join(residents.collect(), on="person_key", suffix="_listed")
+    elsewhere = listed.filter(pl.col("residence_county_listed").ne_missing(pl.col("residence_county")))
+    return elsewhere.select("claim_id", reason=pl.lit(ELSEWHERE))
+
+
+@dataclass(frozen=True, eq=False)
+class _Region:
+    """What every batch needs of the whole region: the duplicate ids, the stays set aside and the stays' points."""
+
+    duplicates: pl.Series
+    set_aside: pl.DataFrame
+    """claim_id, reason: stays the point method or the residents table set aside."""
+    per_case: pl.DataFrame
+    """claim_id, units, share of every point-settled stay."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Batch:
+    """One batch's share of the year: every frame here is summed or stacked over the batches."""
+
+    charged: int
+    excluded: pl.DataFrame
+    claims: pl.DataFrame
+    cells: pl.DataFrame
+    other: pl.DataFrame
+    measured: pl.DataFrame
+    counts: pl.DataFrame
+    at_home: pl.DataFrame
+
+
+def settle_year(case: YearCase, batch_claims: int = BATCH_CLAIMS) -> YearSettlement:
+    """Settle a region's year: points, claim payments, alliance packages and members' money.
+
+    Claims and residents given as frames are settled at once; given as LazyFrames (files), they are read in
+    batches of residence counties of about `batch_claims` claims (docs/alliance.md, *Large regions*)."""
+    policy = case.policy
+    budget_terms, _ = _terms(policy)
+    institutions = institutions_table(case.institutions)
+    alliances = alliances_table(case.alliances, institutions)
+    source = YearSource.of(case.claims, case.residents)
+    source.check_residents()
+    duplicates = source.duplicate_claim_ids()
+    stays = _marked(source.stays(), policy.year, duplicates, institutions)
+    elsewhere = _registered_elsewhere(stays, source)
+    cases = _point_cases(stays.join(elsewhere, on="claim_id", how="anti"), institutions, policy.year)
+    del stays
+    points, core = settle_points(cases, policy)
+    region = _Region(
+        duplicates,
+        pl.concat([elsewhere, cases.excluded.select("claim_id", "reason")]),
+        pl.DataFrame({"claim_id": cases.claims["claim_id"], "units": core.units,
+                      "share": patient_share_fen(cases, policy)}),
+    )  # fmt: skip
+    parts = [
+        _settle_batch(source, batch, region, institutions, alliances, case.prior_indicators, policy)
+        for batch in source.batches(alliances["county"], batch_claims)
+    ]
+    drg = _drg_charges(pl.concat([p.cells for p in parts]), points)
+    other = pl.concat([p.other for p in parts]).group_by("alliance_id", "institution_id", "place", "method").sum()
+    charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
+        "alliance_id", "institution_id", "place", "method", nulls_last=True
+    )
+    measured = pl.concat([p.measured for p in parts], how="vertical_relaxed")
+    assessed = measured.join(score(measured, policy.assessment), on="alliance_id", maintain_order="left")
+    assessed = alliances.select("alliance_id").join(assessed, on="alliance_id", maintain_order="left")
+    statement = _statement(alliances, pl.concat([p.counts for p in parts]), charges, assessed, policy)
+    at_home = pl.concat([p.at_home for p in parts]).group_by("institution_id").sum()
+    excluded = pl.concat([p.excluded for p in parts]).sort("row")
+    charged = sum(p.charged for p in parts)
+    return YearSettlement(
+        points=points,
+        alliances=statement.select(STATEMENT_COLUMNS),
+        members=_members(statement, institutions, at_home, drg, policy),
+        direct=_direct(institutions, charges),
+        charges=charges.select("alliance_id", "institution_id", "place", "method", "claims", "amount_fen"),
+        claims=pl.concat([p.claims for p in parts]).sort("row").drop("row"),
+        advances=_advances(statement, budget_terms),
+        indicators=assessed,
+        excluded=excluded,
+        region=_region(statement, charges, excluded, charged),
+    )
+
+
+def _settle_batch(
+    source: YearSource,
+    batch: Batch,
+    region: _Region,
+    institutions: pl.DataFrame,
+    alliances: pl.DataFrame,
+    prior_indicators: pl.DataFrame | None,
+    policy: Policy,
+) -> _Batch:
+    """Coverage, places, claim payments, charges and indicators of one batch of residence counties."""
+    _, reimbursement = _terms(policy)
+    marked = _marked(source.claims_of(batch), policy.year, region.duplicates, institutions)
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
+    charged = marked.filter(pl.col("reason").is_null()).drop("reason")
     del marked
-    if cases.excluded.height:  # stays the point method sets aside are set aside here too, with its reason
-        set_aside = charged.drop("reason").join(cases.excluded.select("claim_id", "reason"), on="claim_id")
-        excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason")]).sort("row")
-        charged = charged.join(cases.excluded.select("claim_id"), on="claim_id", how="anti", maintain_order="left")
-    kept = charged.select(KEPT_COLUMNS)
+    # Stays set aside for the whole region are set aside here too, with their reason.
+    set_aside = charged.join(region.set_aside, on="claim_id")
+    kept = charged.join(region.set_aside, on="claim_id", how="anti", maintain_order="left").select("row", *KEPT_COLUMNS)
     del charged
 
     # One join on the text person key; from here on a person is an integer in person-key order.
+    residents = residents_table(source.residents_of(batch))
     residents = residents.with_columns(person=pl.col("person_key").rank("ordinal").cast(pl.UInt32))
-    kept = kept.join(residents.select("person_key", "person"), on="person_key", how="left", maintain_order="left")
+    kept = kept.join(
+        residents.select("person_key", "person", listed="residence_county"), on="person_key", how="left",
+        maintain_order="left",
+    )  # fmt: skip
+    unlisted = kept.filter(pl.col("person").is_null())["person_key"].unique()
+    elsewhere = pl.col("listed").ne_missing(pl.col("residence_county")) & pl.col("person").is_not_null()
+    elsewhere |= pl.col("person").is_null() & pl.col("person_key").is_in(source.registered(unlisted).implode())
+    moved = kept.filter(elsewhere).select("claim_id", "row", reason=pl.lit(ELSEWHERE))
+    kept = kept.filter(~elsewhere).drop("listed")
+    excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason"), moved])
+
+    batch_alliances = alliances.filter(_county_in(batch))
     covered = covered_residents(
         residents.select(person_key="person", residence_county="residence_county"),
         kept.filter(pl.col("person").is_not_null()).select(person_key="person", alliance_id="alliance_id"),
-        alliances,
+        batch_alliances,
     ).rename({"person_key": "person", "alliance_id": "covered_by"})
     people = _people(covered, residents)
     kept = _placed(kept, people, policy)
@@ -151,60 +243,63 @@ def settle_year(case: YearCase) -> YearSettlement:
         reimbursement,
     )  # fmt: skip
     kept = pl.concat([kept, payments], how="horizontal")
-    points, core = settle_points(cases, policy)
-    drg = _drg_charges(cases, core, policy, points, kept)
+    cells = (
+        region.per_case.join(kept.select("claim_id", "institution_id", "alliance_id", "place"), on="claim_id")
+        .group_by("institution_id", "alliance_id", "place")
+        .agg(claims=pl.len(), units=pl.col("units").sum(), share=pl.col("share").sum())
+    )
     other = (
         kept.filter(pl.col("method") != "drg")
         .with_columns(amount=pl.when(pl.col("method") == "fee_for_service").then("fund_fen").otherwise(0))
         .group_by("alliance_id", "institution_id", "place", "method")
         .agg(claims=pl.len(), amount_fen=pl.col("amount").sum())
     )
-    charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
-        "alliance_id", "institution_id", "place", "method", nulls_last=True
-    )
     measured = alliance_indicators(
         kept.filter(pl.col("alliance_id").is_not_null()).select(
-            "alliance_id",
-            "county",
-            "level",
-            "residence_county",
-            "visit_type",
-            "total_cost",
-            "referral",
+            "alliance_id", "county", "level", "residence_county", "visit_type", "total_cost", "referral",
             person_key="person",
         ),
         people.filter(pl.col("covered_by").is_not_null()).select(
             alliance_id="covered_by", signed_family_doctor=pl.col("signed").fill_null(False)
         ),
-        alliances.select("alliance_id", "county"),
-        case.prior_indicators,
+        batch_alliances.select("alliance_id", "county"),
+        prior_indicators,
+    )  # fmt: skip
+    counts = people.group_by("covered_by").agg(
+        residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum()
     )
-    assessed = measured.join(score(measured, policy.assessment), on="alliance_id", maintain_order="left")
-    statement = _statement(alliances, people, charges, assessed, policy)
-    members = _members(statement, institutions, kept, drg, policy)
-    return YearSettlement(
-        points=points,
-        alliances=statement.select(STATEMENT_COLUMNS),
-        members=members,
-        direct=_direct(institutions, charges),
-        charges=charges.select("alliance_id", "institution_id", "place", "method", "claims", "amount_fen"),
-        claims=kept.select(
-            "claim_id",
-            "institution_id",
-            "visit_type",
-            "alliance_id",
-            "place",
-            "tier",
-            "method",
-            "eligible_fen",
-            "deductible_fen",
-            "fund_fen",
-        ),
-        advances=_advances(statement, budget_terms),
-        indicators=assessed,
-        excluded=excluded,
-        region=_region(statement, charges, excluded, kept),
+    at_home = (
+        kept.filter(pl.col("place") == "inside")
+        .group_by("institution_id")
+        .agg(
+            visits=(pl.col("visit_type") == VisitType.OUTPATIENT.value).sum().cast(pl.Int64),
+            fee_for_service_fen=pl.col("fund_fen").filter(pl.col("method") == "fee_for_service").sum(),
+        )
     )
+    claims = kept.select(
+        "row", "claim_id", "institution_id", "visit_type", "alliance_id", "place", "tier", "method", "eligible_fen",
+        "deductible_fen", "fund_fen",
+    )  # fmt: skip
+    return _Batch(kept.height, excluded, claims, cells, other, measured, counts, at_home)
+
+
+def _county_in(batch: Batch) -> pl.Expr:
+    known = [c for c in batch.counties if c is not None]
+    return pl.col("county").is_in(known)
+
+
+def _drg_charges(cells: pl.DataFrame, points: Settlement) -> pl.DataFrame:
+    """Each institution's gross split over (alliance, place) by the stays' points; less their patients' share."""
+    cells = (
+        cells.group_by("institution_id", "alliance_id", "place")
+        .agg(pl.col("claims", "units", "share").sum())
+        .sort("institution_id", "alliance_id", "place", nulls_last=True)
+    )
+    gross = dict(points.institutions.select("institution_id", "gross_fen").iter_rows())
+    pieces: list[int] = []
+    for institution, group in cells.group_by("institution_id", maintain_order=True):
+        pieces.extend(largest_remainder(gross[institution[0]], group["units"].to_list()))
+    return cells.with_columns(method=pl.lit("drg"), amount_fen=pl.Series(pieces, dtype=pl.Int64) - pl.col("share"))
 
 
 def _people(covered: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
@@ -249,7 +344,7 @@ def _placed(kept: pl.DataFrame, people: pl.DataFrame, policy: Policy) -> pl.Data
 
 def _statement(
     alliances: pl.DataFrame,
-    people: pl.DataFrame,
+    counts: pl.DataFrame,
     charges: pl.DataFrame,
     assessed: pl.DataFrame,
     policy: Policy,
@@ -257,9 +352,6 @@ def _statement(
     """One row per alliance: budget, spending by place, outcome, package, advances and clearing (fen)."""
     terms = policy.alliance_budget
     assert terms is not None
-    counts = people.group_by("covered_by").agg(
-        residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum()
-    )
     inside = pl.col("place") == "inside"
     spent = charges.group_by("alliance_id").agg(
         inside_drg_fen=pl.col("amount_fen").filter(inside & (pl.col("method") == "drg")).sum(),
@@ -319,7 +411,7 @@ def _alliance_money(row: dict, terms: AllianceBudget, policy: Policy) -> dict[st
 def _members(
     statement: pl.DataFrame,
     institutions: pl.DataFrame,
-    kept: pl.DataFrame,
+    at_home: pl.DataFrame,
     drg: pl.DataFrame,
     policy: Policy,
 ) -> pl.DataFrame:
@@ -330,14 +422,6 @@ def _members(
         drg.filter(pl.col("place") == "inside")
         .group_by("institution_id")
         .agg(units=pl.col("units").sum(), drg_fen=pl.col("amount_fen").sum())
-    )
-    at_home = (
-        kept.filter(pl.col("place") == "inside")
-        .group_by("institution_id")
-        .agg(
-            visits=(pl.col("visit_type") == VisitType.OUTPATIENT.value).sum(),
-            fee_for_service_fen=pl.col("fund_fen").filter(pl.col("method") == "fee_for_service").sum(),
-        )
     )
     members = (
         institutions.filter(pl.col("alliance_id").is_not_null())
@@ -409,14 +493,14 @@ def _advances(statement: pl.DataFrame, terms: AllianceBudget) -> pl.DataFrame:
     )
 
 
-def _region(statement: pl.DataFrame, charges: pl.DataFrame, excluded: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
+def _region(statement: pl.DataFrame, charges: pl.DataFrame, excluded: pl.DataFrame, charged: int) -> pl.DataFrame:
     """One row of totals: claims read, charged and set aside; budgets, spending and the fund's outlay."""
     totals = ("budget_fen", "risk_reserve_fen", "actual_fen", "retained_fen", "returned_fen", "fund_share_fen",
               "borne_fen", "package_fen")  # fmt: skip
     sums = {c: int(statement[c].sum()) for c in totals}
     uncovered = int(charges.filter(pl.col("alliance_id").is_null())["amount_fen"].sum())
     return pl.DataFrame(
-        {"claims_read": [kept.height + excluded.height], "claims_charged": [kept.height],
+        {"claims_read": [charged + excluded.height], "claims_charged": [charged],
          "claims_excluded": [excluded.height], "alliances": [statement.height],
          **{k: [v] for k, v in sums.items()}, "uncovered_fen": [uncovered]}
     )  # fmt: skip

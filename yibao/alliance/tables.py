@@ -9,13 +9,14 @@ import polars as pl
 
 from yibao.errors import InputError, require_columns
 from yibao.models.parse import boolean
-from yibao.settlement.cases import institutions_frame
+from yibao.settlement.cases import ROW, institutions_frame
 
 ALLIANCE_FACTS = ("name", "prior_spending", "prior_residents", "prior_score", "unreasonable")
 """Optional columns of alliances.csv (docs/alliance.md)."""
 
 
-def _text(*columns: str) -> pl.Expr:
+def trimmed_text(*columns: str) -> pl.Expr:
+    """Columns as trimmed text, as every table here reads its keys."""
     return pl.col(*columns).cast(pl.String).str.strip_chars()
 
 
@@ -23,19 +24,19 @@ def flag(frame: pl.DataFrame, column: str, source: str) -> pl.Series:
     """A yes/no column (true/false, 1/0, 是/否, 已签约/未签约 …); empty is no, anything else an error."""
     if frame.schema[column] == pl.Boolean:
         return frame[column].fill_null(False)
-    raw = frame.select(_text(column))[column]
+    raw = frame.select(trimmed_text(column))[column]
     values = raw.to_frame().select(boolean(pl.col(column), pl.String))[column]
     bad = raw.is_not_null() & (raw != "") & values.is_null()
     if bad.any():
-        row = int(bad.arg_true()[0]) + 1
-        raise InputError(source, f"not a yes/no value: {raw[row - 1]!r}", row=row, field=column)
+        index = int(bad.arg_true()[0])
+        raise InputError(source, f"not a yes/no value: {raw[index]!r}", row=source_row(frame, index), field=column)
     return values.fill_null(False)
 
 
 def institutions_table(frame: pl.DataFrame) -> pl.DataFrame:
     """institution_id, level, alliance_id (null outside any alliance), county."""
     require_columns(frame.columns, "institutions", ("institution_id", "level", "alliance_id", "county"))
-    counties = frame.select(_text("institution_id", "county"))
+    counties = frame.select(trimmed_text("institution_id", "county"))
     return institutions_frame(frame).join(counties, on="institution_id", maintain_order="left")
 
 
@@ -43,7 +44,7 @@ def alliances_table(frame: pl.DataFrame, institutions: pl.DataFrame) -> pl.DataF
     """alliance_id, county and the optional facts (as text; `alliance_facts` reads them), unreasonable a flag."""
     require_columns(frame.columns, "alliances", ("alliance_id", "county"))
     frame = frame.with_columns(pl.lit(None, pl.String).alias(c) for c in ALLIANCE_FACTS if c not in frame.columns)
-    typed = frame.select(_text("alliance_id", "county", *ALLIANCE_FACTS[:-1])).with_columns(
+    typed = frame.select(trimmed_text("alliance_id", "county", *ALLIANCE_FACTS[:-1])).with_columns(
         unreasonable=flag(frame, "unreasonable", "alliances")
     )
     if not typed.height:
@@ -88,11 +89,16 @@ def alliance_facts(row: dict) -> tuple[Decimal | None, int | None, Decimal | Non
 def residents_table(frame: pl.DataFrame) -> pl.DataFrame:
     """person_key, residence_county, signed; a person listed twice is an error (their claims would count twice)."""
     require_columns(frame.columns, "residents", ("person_key", "residence_county", "signed_family_doctor"))
-    residents = frame.select(_text("person_key", "residence_county")).with_columns(
+    residents = frame.select(trimmed_text("person_key", "residence_county")).with_columns(
         signed=flag(frame, "signed_family_doctor", "residents")
     )
     twice = residents["person_key"].is_duplicated()
     if twice.any():
-        row = int(twice.arg_true()[1]) + 1
+        row = source_row(frame, int(twice.arg_true()[1]))
         raise InputError("residents", "this person is listed twice", row=row, field="person_key")
     return residents
+
+
+def source_row(frame: pl.DataFrame, index: int) -> int:
+    """The source row (1-based) of line `index`: its `row` column when read in batches, else its position."""
+    return int(frame[ROW][index]) if ROW in frame.columns else index + 1

@@ -41,6 +41,8 @@ OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
     "visit_type": pl.String(),
 }
 INSTITUTION_COLUMNS = ("institution_id", "level", "alliance_id")
+ROW = "row"
+"""The source row (1-based) of a line read in batches."""
 NO_NEXT_STAY = np.iinfo(np.int32).max
 """Gap (days) of a stay with no later stay of the same person and DRG."""
 
@@ -115,6 +117,13 @@ def institutions_frame(frame: pl.DataFrame, source: Path | str = "institutions")
     return frame.with_columns(level=pl.col("level").str.strip_chars().replace_strict(aliases, return_dtype=pl.String))
 
 
+def column_parser(name: str, source: pl.DataType) -> pl.Expr:
+    """The expression that reads column `name` (of type `source`) as the claim model does; unreadable → null."""
+    spec = {spec.name: spec for spec in field_specs(Claim)}.get(name)
+    raw = text(pl.col(name)) if source == pl.String else pl.col(name)
+    return raw if spec is None else parse(raw, spec, source)
+
+
 def typed_cases(
     frame: pl.DataFrame,
     source: Path | str = "claims",
@@ -122,31 +131,31 @@ def typed_cases(
     optional: dict[str, pl.DataType] = OPTIONAL_COLUMNS,
 ) -> pl.DataFrame:
     """A grouped-claims frame with `required` (and the `optional` present) in their types, parsed with the claim
-    model's parsers; columns already of their type are taken as they are.
+    model's parsers; columns already of their type are taken as they are. A `row` column (the source row of each
+    line, for a frame read in batches) is kept first and names the row in errors; without it the position does.
 
     A value that is present but unreadable is an error naming the row and the field (a grouped file comes out of
     validation, so one bad value means the wrong file, not a row to quarantine)."""
     specs = {spec.name: spec for spec in field_specs(Claim)}
     require_columns(frame.columns, source, required)
     columns = {**required, **{k: v for k, v in optional.items() if k in frame.columns}}
+    rows = [ROW] if ROW in frame.columns else []
     done = [name for name, dtype in columns.items() if frame.schema[name] == dtype and dtype != pl.String]
     wanted = {name: dtype for name, dtype in columns.items() if name not in done}
     if not wanted:
-        return frame.select(list(columns))
+        return frame.select([*rows, *columns])
     raw = frame.select(text(pl.col(name)).alias(name) if frame.schema[name] == pl.String else pl.col(name)
                        for name in wanted)  # fmt: skip
-    parsed = raw.select(
-        parse(pl.col(name), specs[name], raw.schema[name]).cast(dtype).alias(name) if name in specs
-        else pl.col(name).cast(dtype).alias(name)
-        for name, dtype in wanted.items()
-    )  # fmt: skip
+    parsed = frame.select(column_parser(name, frame.schema[name]).cast(dtype).alias(name)
+                          for name, dtype in wanted.items())  # fmt: skip
     for name in wanted:
         bad = raw[name].is_not_null() & parsed[name].is_null()
         if bad.any():
-            row = int(bad.arg_true()[0]) + 1
+            index = int(bad.arg_true()[0])
+            row = int(frame[ROW][index]) if rows else index + 1
             reason = unreadable(specs[name]) if name in specs else "unreadable value"
             raise InputError(source, reason, row=row, field=name)
-    return pl.concat([frame.select(done), parsed], how="horizontal").select(list(columns))
+    return pl.concat([frame.select([*rows, *done]), parsed], how="horizontal").select([*rows, *columns])
 
 
 def read_cases(path: Path | str) -> pl.DataFrame:

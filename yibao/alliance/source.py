@@ -1,0 +1,143 @@
+"""Where a year's claims and residents come from, and their reading in batches of residence counties.
+
+Everything of an alliance settlement but the point value is local to a residence county (参保地): who an alliance
+covers, each claim's place and payment, the charges and the indicators. A year too large for memory is therefore
+settled one batch of counties at a time, each batch read from the files with a filter on the county; frames given in
+memory are one batch. The few things that span the region are read first, over every claim: duplicate claim ids
+and the inpatient stays (for the point value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from yibao.alliance.claims import CLAIM_COLUMNS, INPATIENT
+from yibao.alliance.tables import trimmed_text
+from yibao.errors import InputError
+from yibao.settlement.cases import ROW, column_parser
+
+BATCH_CLAIMS = 8_000_000
+"""Claims read per batch when the claims are files (a batch holds whole counties, so it may hold more)."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Residence counties settled together; `None` stands for claims and residents without a county."""
+
+    counties: tuple[str | None, ...]
+    claims: int
+
+
+def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    return (frame.lazy() if isinstance(frame, pl.DataFrame) else frame).with_row_index(ROW, offset=1)
+
+
+def _in(expression: pl.Expr, counties: tuple[str | None, ...]) -> pl.Expr:
+    known = [c for c in counties if c is not None]
+    inside = expression.is_in(known)
+    return inside | expression.is_null() if None in counties else inside
+
+
+@dataclass(frozen=True, eq=False)
+class YearSource:
+    """The claims and residents of a year, each with its source `row`; `whole`: both in memory, one batch."""
+
+    claims: pl.LazyFrame
+    residents: pl.LazyFrame
+    whole: bool
+
+    @classmethod
+    def of(cls, claims: pl.DataFrame | pl.LazyFrame, residents: pl.DataFrame | pl.LazyFrame) -> YearSource:
+        whole = isinstance(claims, pl.DataFrame) and isinstance(residents, pl.DataFrame)
+        return cls(_lazy(claims), _lazy(residents), whole)
+
+    def _claims_column(self, name: str) -> pl.Expr:
+        """A claims column read as `typed_claims` reads it."""
+        return column_parser(name, self.claims.collect_schema()[name]).cast(CLAIM_COLUMNS[name])
+
+    def duplicate_claim_ids(self) -> pl.Series:
+        """Claim ids held by more than one claim of the year: candidates by a 64-bit hash, then compared as text."""
+        claim_id = self._claims_column("claim_id").alias("claim_id")
+        hashed = self.claims.select(claim_id.hash(7).alias("hash"))
+        shared = hashed.group_by("hash").len().filter(pl.col("len") > 1).select("hash").collect()["hash"]
+        if shared.is_empty():
+            return pl.Series("claim_id", [], pl.String)
+        candidates = self.claims.select(claim_id).filter(pl.col("claim_id").hash(7).is_in(shared.implode()))
+        return candidates.filter(pl.col("claim_id").is_duplicated()).unique().drop_nulls().collect()["claim_id"]
+
+    def stays(self) -> pl.DataFrame:
+        """Every claim whose visit type reads as inpatient (住院), with its source row."""
+        inpatient = self._claims_column("visit_type") == INPATIENT
+        return self.claims.filter(inpatient.fill_null(False)).collect()
+
+    def check_residents(self) -> None:
+        """A person listed twice anywhere in the residents is an error (batches see one county at a time)."""
+        if self.whole:
+            return  # `residents_table` sees them all at once
+        person = trimmed_text("person_key")
+        shared = self.residents.group_by(person.hash(7).alias("hash")).len().filter(pl.col("len") > 1)
+        candidates = shared.select("hash").collect()["hash"]
+        if candidates.is_empty():
+            return
+        twice = (
+            self.residents.select(ROW, person)
+            .filter(pl.col("person_key").hash(7).is_in(candidates.implode()))
+            .filter(pl.col("person_key").is_duplicated())
+            .sort(ROW)
+            .collect()
+        )
+        if twice.height:
+            raise InputError("residents", "this person is listed twice", row=int(twice[ROW][1]), field="person_key")
+
+    def batches(self, alliance_counties: pl.Series, most_claims: int = BATCH_CLAIMS) -> list[Batch]:
+        """Counties in batches of at most `most_claims` claims (a county is never split); one batch when whole."""
+        claims = self.claims.group_by(self._claims_column("residence_county").alias("county")).len()
+        residents = self.residents.group_by(trimmed_text("residence_county").alias("county")).len()
+        known = [
+            claims.collect(),
+            residents.select("county", len=pl.lit(0, pl.UInt32)).collect(),
+            alliance_counties.rename("county").to_frame().with_columns(len=pl.lit(0, pl.UInt32)),
+        ]
+        counts = (
+            pl.concat(known, how="vertical_relaxed")
+            .group_by("county")
+            .agg(pl.col("len").sum())
+            .sort("county", nulls_last=False)
+        )
+        if self.whole:
+            return [Batch(tuple(counts["county"]), int(counts["len"].sum()))]
+        batches: list[Batch] = []
+        counties: list[str | None] = []
+        size = 0
+        for county, count in counts.iter_rows():
+            if counties and size + count > most_claims:
+                batches.append(Batch(tuple(counties), size))
+                counties, size = [], 0
+            counties.append(county)
+            size += count
+        if counties:
+            batches.append(Batch(tuple(counties), size))
+        return batches
+
+    def claims_of(self, batch: Batch) -> pl.DataFrame:
+        """The claims of the batch's residence counties."""
+        if self.whole:
+            return self.claims.collect()
+        return self.claims.filter(_in(self._claims_column("residence_county"), batch.counties)).collect()
+
+    def residents_of(self, batch: Batch) -> pl.DataFrame:
+        """The residents of the batch's counties."""
+        if self.whole:
+            return self.residents.collect()
+        return self.residents.filter(_in(trimmed_text("residence_county"), batch.counties)).collect()
+
+    def registered(self, persons: pl.Series) -> pl.Series:
+        """Which of `persons` (trimmed person keys) are in the residents table, in any county."""
+        if persons.is_empty():
+            return persons
+        person = trimmed_text("person_key")
+        return self.residents.select(person).filter(pl.col("person_key").is_in(persons.implode())).collect()[
+            "person_key"
+        ]
