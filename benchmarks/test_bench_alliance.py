@@ -9,36 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from benchmarks.conftest import DATA, SIZES, peak_rss_mib
-from tests.alliance_checks import conserved
+from tests.alliance_checks import conserved, synthetic_year
 from yibao.alliance import load_year_case, settle_year
-from yibao.defaults import DEMO_POLICY, DEMO_RULESET
-from yibao.grouping import Grouper
-from yibao.synth import generate_case
 
 
 def alliance_case(n: int) -> Path:
-    """A case folder of `n` stays and their visits (made once, then reused): the stays grouped, base points from
-    the year itself, the demo policy with its DRG budget scaled from the demo county's 1e5 stays."""
-    folder = DATA / f"alliance-{n}"
-    grouped = folder / "claims" / "inpatient.parquet"
-    if grouped.exists():
-        return folder
-    generate_case(folder, n, seed=7, ruleset=DEMO_RULESET)
-    stays = folder / "stays.parquet"
-    pl.scan_parquet(sorted((folder / "claims").glob("inpatient-*.parquet"))).sink_parquet(stays)
-    for generated in (folder / "claims").glob("inpatient-*.parquet"):
-        generated.unlink()
-    Grouper.from_dir(DEMO_RULESET).group_file(stays, grouped)
-    stays.unlink()
-    policy = DEMO_POLICY.read_text(encoding="utf-8")
-    policy = policy.replace('file = "history-2024.parquet"', 'file = "claims/inpatient.parquet"')
-    policy = policy.replace('fund_budget = "420000000.00"', f'fund_budget = "{4200 * n}.00"')
-    (folder / "policy.toml").write_text(policy, encoding="utf-8")
-    return folder
+    """The synthetic year of `n` stays under benchmarks/.data (made once, then reused)."""
+    return synthetic_year(DATA / f"alliance-{n}", n)
 
 
 @pytest.fixture(scope="module", params=SIZES, ids=lambda n: f"{n:.0e}")

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from yibao.alliance.settle import YearSettlement
+from yibao.defaults import DEMO_POLICY, DEMO_RULESET
+from yibao.grouping import Grouper
+from yibao.synth import GenerationParams, generate_case
+
+
+def synthetic_year(folder: Path, n: int, params: GenerationParams | None = None) -> Path:
+    """A case folder of `n` stays and their visits (made once, then reused): the stays grouped, base points from
+    the year itself, the demo policy with its DRG budget scaled from the demo county's 1e5 stays."""
+    grouped = folder / "claims" / "inpatient.parquet"
+    if grouped.exists():
+        return folder
+    generate_case(folder, n, seed=7, ruleset=DEMO_RULESET, params=params)
+    stays = folder / "stays.parquet"
+    pl.scan_parquet(sorted((folder / "claims").glob("inpatient-*.parquet"))).sink_parquet(stays)
+    for generated in (folder / "claims").glob("inpatient-*.parquet"):
+        generated.unlink()
+    Grouper.from_dir(DEMO_RULESET).group_file(stays, grouped)
+    stays.unlink()
+    policy = DEMO_POLICY.read_text(encoding="utf-8")
+    policy = policy.replace('file = "history-2024.parquet"', 'file = "claims/inpatient.parquet"')
+    policy = policy.replace('fund_budget = "420000000.00"', f'fund_budget = "{4200 * n}.00"')
+    (folder / "policy.toml").write_text(policy, encoding="utf-8")
+    return folder
 
 
 def conserved(result: YearSettlement) -> None:

@@ -32,19 +32,35 @@ def is_alliance_policy(policy: Policy) -> bool:
     return policy.alliance_budget is not None
 
 
-def read_claims(path: Path) -> pl.DataFrame:
-    """The columns the settlement reads of a claims file, or of every Parquet file in a claims/ folder."""
+def scan_table(path: Path) -> pl.LazyFrame:
+    """A CSV (as text) or Parquet table, read lazily."""
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    if path.suffix.lower() == ".parquet":
+        return pl.scan_parquet(path)
+    return pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+
+
+def scan_claims(path: Path) -> pl.LazyFrame:
+    """The columns the settlement reads of a claims file, or of every Parquet file in a claims/ folder, lazily."""
     wanted = [*CLAIM_COLUMNS, *OPTIONAL_CLAIM_COLUMNS]
     if path.is_dir():
         files = sorted(path.glob("*.parquet"))
         if not files:
             raise InputError(path, "no Parquet files in the claims folder")
         frames = [pl.scan_parquet(f) for f in files]
-        present = [[c for c in wanted if c in frame.collect_schema()] for frame in frames]
-        selected = [f.select(cols) for f, cols in zip(frames, present, strict=True)]
-        return pl.concat(selected, how="diagonal_relaxed").collect()
-    frame = read_table(path)
-    return frame.select(c for c in wanted if c in frame.columns)
+    else:
+        frames = [scan_table(path)]
+    present = [[c for c in wanted if c in frame.collect_schema()] for frame in frames]
+    return pl.concat([f.select(cols) for f, cols in zip(frames, present, strict=True)], how="diagonal_relaxed")
+
+
+def read_claims(path: Path) -> pl.DataFrame:
+    """`scan_claims`, read into memory."""
+    if not path.is_dir():
+        frame = read_table(path)
+        return frame.select(c for c in [*CLAIM_COLUMNS, *OPTIONAL_CLAIM_COLUMNS] if c in frame.columns)
+    return scan_claims(path).collect()
 
 
 @dataclass(frozen=True)
@@ -84,16 +100,24 @@ def year_case_files(
 
 
 def load_year_case(
-    folder: Path | str, policy: Path | None = None, claims: Path | None = None, institutions: Path | None = None
+    folder: Path | str,
+    policy: Path | None = None,
+    claims: Path | None = None,
+    institutions: Path | None = None,
+    *,
+    lazy: bool = False,
 ) -> YearCase:
-    """A case folder's policy and tables; the policy, claims and institutions may be given elsewhere instead."""
+    """A case folder's policy and tables; the policy, claims and institutions may be given elsewhere instead.
+
+    `lazy`: claims and residents stay in their files (LazyFrames), and `settle_year` reads them one batch of
+    residence counties at a time — for regions larger than memory."""
     files = year_case_files(folder, policy, claims, institutions)
     return YearCase(
         policy=load_policy(files.policy),
-        claims=read_claims(files.claims),
+        claims=scan_claims(files.claims) if lazy else read_claims(files.claims),
         institutions=read_table(files.institutions),
         alliances=read_table(files.alliances),
-        residents=read_table(files.residents),
+        residents=scan_table(files.residents) if lazy else read_table(files.residents),
         prior_indicators=None if files.prior_indicators is None else read_table(files.prior_indicators),
     )
 

@@ -52,12 +52,13 @@ class YearCase:
     """Everything one year's alliance settlement reads: the policy and the case folder's tables."""
 
     policy: Policy
-    claims: pl.DataFrame
+    claims: pl.DataFrame | pl.LazyFrame
+    """The year's claims; a LazyFrame (files) is read in batches of residence counties."""
     institutions: pl.DataFrame
     """institution_id, level, alliance_id (null: outside any alliance), county."""
     alliances: pl.DataFrame
     """alliance_id, name, county, and optionally prior_spending, prior_residents, prior_score, unreasonable."""
-    residents: pl.DataFrame
+    residents: pl.DataFrame | pl.LazyFrame
     """person_key, residence_county, signed_family_doctor."""
     prior_indicators: pl.DataFrame | None = None
     """Last year's `indicators`, for the growth indicators."""

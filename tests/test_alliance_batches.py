@@ -1,0 +1,73 @@
+"""Settling a year in batches of residence counties (claims and residents read from files) gives exactly what
+settling it at once gives; a claim whose residents-table county differs is set aside in both."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.alliance_checks import conserved, synthetic_year
+from tests.conftest import REPO
+from yibao.alliance import load_year_case, settle_year
+from yibao.alliance.settle import ELSEWHERE, YearSettlement
+from yibao.synth import GenerationParams
+
+CASES = sorted((REPO / "settlement_cases").glob("alliance-*"))
+FRAMES = ("alliances", "members", "direct", "charges", "claims", "advances", "indicators", "excluded", "region")
+
+
+def _same(whole: YearSettlement, batched: YearSettlement) -> None:
+    for name in FRAMES:
+        assert batched.__getattribute__(name).equals(whole.__getattribute__(name)), name
+    assert batched.points.institutions.equals(whole.points.institutions)
+    assert batched.points.region.equals(whole.points.region)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four counties, their alliances, residents and a year of stays and visits."""
+    return synthetic_year(tmp_path_factory.mktemp("year"), 4000, GenerationParams(claims_per_county=1000))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_batches_equal_whole_on_cases(case: Path) -> None:
+    whole = settle_year(load_year_case(case))
+    _same(whole, settle_year(load_year_case(case, lazy=True), batch_claims=1))
+
+
+def test_batches_equal_whole_on_synthetic_region(synthetic: Path) -> None:
+    whole = settle_year(load_year_case(synthetic))
+    assert whole.alliances["county"].n_unique() >= 4
+    batched = settle_year(load_year_case(synthetic, lazy=True), batch_claims=1)
+    _same(whole, batched)
+    conserved(batched)
+
+
+def _moved(case: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The case with one resident listed in another county than their claims give; that resident's key."""
+    folder = tmp_path / case.name
+    shutil.copytree(case, folder)
+    residents = pl.read_csv(folder / "residents.csv", infer_schema=False)
+    claims = pl.read_csv(folder / "claims.csv", infer_schema=False)
+    person = claims["person_key"][0]
+    residents = residents.with_columns(
+        residence_county=pl.when(pl.col("person_key") == person).then(pl.lit("外县")).otherwise("residence_county")
+    )
+    residents.write_csv(folder / "residents.csv")
+    return folder, person
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["whole", "batched"])
+def test_claims_of_a_resident_listed_elsewhere_are_set_aside(tmp_path: Path, lazy: bool) -> None:
+    folder, person = _moved(REPO / "settlement_cases" / "alliance-out-of-county", tmp_path)
+    claims = pl.read_csv(folder / "claims.csv", infer_schema=False)
+    theirs = claims.with_row_index("row", offset=1).filter(pl.col("person_key") == person)
+    result = settle_year(load_year_case(folder, lazy=lazy), batch_claims=1)
+    set_aside = result.excluded.filter(pl.col("reason") == ELSEWHERE)
+    assert set_aside["claim_id"].to_list() == theirs["claim_id"].to_list()
+    assert set_aside["row"].to_list() == theirs["row"].to_list()
+    assert not result.claims["claim_id"].is_in(theirs["claim_id"].implode()).any()
+    conserved(result)
