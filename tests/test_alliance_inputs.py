@@ -57,6 +57,6 @@ def test_a_stay_the_point_method_sets_aside_is_set_aside_with_its_reason(case: Y
     claims = case.claims.with_columns(own_share=pl.when(pl.col("claim_id") == "K04").then(None).otherwise("own_share"))
     result = settle_year(replace(case, claims=claims))
     assert result.excluded.filter(pl.col("claim_id") == "K04")["reason"].to_list() == ["无个人自付 no own share"]
-    assert "K04" not in result.claims["claim_id"].to_list()
+    assert "K04" not in result.claims.collect()["claim_id"].to_list()
     region = result.region.row(0, named=True)
     assert region["claims_read"] == region["claims_charged"] + region["claims_excluded"] == claims.height

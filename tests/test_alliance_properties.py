@@ -30,7 +30,7 @@ def base(name: str) -> tuple[YearCase, YearSettlement]:
 
 def away(name: str) -> pl.DataFrame:
     """Claims of covered residents treated outside their county."""
-    claims = base(name)[1].claims
+    claims = base(name)[1].claims.collect()
     return claims.filter(pl.col("alliance_id").is_not_null() & (pl.col("place") == "out_of_county"))
 
 
@@ -73,7 +73,7 @@ def test_bringing_a_claim_home_never_lowers_the_alliance_result(move: tuple[str,
     )
     after = settle_year(replace(case, claims=moved))
     conserved(after)
-    alliance = before.claims.filter(pl.col("claim_id") == claim_id)["alliance_id"][0]
+    alliance = before.claims.collect().filter(pl.col("claim_id") == claim_id)["alliance_id"][0]
 
     def package(result: YearSettlement) -> int:
         return int(result.alliances.filter(pl.col("alliance_id") == alliance)["package_fen"][0])

@@ -77,7 +77,7 @@ def test_round_trip(tmp_path: Path, settled: YearSettlement) -> None:
     claims_file = Path(run.claims_file)
     assert claims_file.parent == (tmp_path / "out").resolve() and claims_file.name.startswith("claims-")
     assert bytes_hash(claims_file.read_bytes()) == run.claims_file_hash
-    assert pl.read_parquet(claims_file).equals(settled.claims)
+    assert pl.read_parquet(claims_file).equals(settled.claims.collect())
 
 
 def test_recording_again_finds_the_run(tmp_path: Path, settled: YearSettlement) -> None:

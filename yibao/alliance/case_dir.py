@@ -18,7 +18,7 @@ import polars as pl
 from yibao.alliance.claims import CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS
 from yibao.alliance.settle import YearCase, YearSettlement
 from yibao.errors import InputError
-from yibao.io.write import write_frame
+from yibao.io.write import sink_frame, write_frame
 from yibao.settlement.case_dir import find_table, write_settlement
 from yibao.settlement.cases import read_table
 from yibao.settlement.policy import Policy, load_policy
@@ -128,7 +128,8 @@ def write_year(result: YearSettlement, out: Path | str) -> list[Path]:
     out = Path(out)
     frames = [(getattr(result, name), out / f"{name}{suffix}") for name in STATEMENT_FILES
               for suffix in (".csv", ".parquet")]  # fmt: skip
-    frames.append((result.claims, out / "claims.parquet"))
     for frame, path in frames:
         write_frame(frame, path)
-    return [*(path for _, path in frames), *write_settlement(result.points, out / "points", ".parquet")]
+    sink_frame(result.claims, out / "claims.parquet")
+    paths = [*(path for _, path in frames), out / "claims.parquet"]
+    return [*paths, *write_settlement(result.points, out / "points", ".parquet")]

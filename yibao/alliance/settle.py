@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import polars as pl
 
@@ -18,6 +19,7 @@ from yibao.alliance.reimbursement import OUT_OF_COUNTY, fund_payments
 from yibao.alliance.source import BATCH_CLAIMS, Batch, YearSource
 from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table, trimmed_text
 from yibao.errors import InputError
+from yibao.io.write import write_frame
 from yibao.models.enums import Level, VisitType
 from yibao.settlement.assessment import alliance_indicators, covered_residents, score
 from yibao.settlement.cases import (
@@ -77,7 +79,9 @@ class YearSettlement:
     members: pl.DataFrame
     direct: pl.DataFrame
     charges: pl.DataFrame
-    claims: pl.DataFrame
+    claims: pl.LazyFrame
+    """One row per charged claim (claim_id, institution, covering alliance, place, tier, method, eligible,
+    deductible and fund payment in fen): in memory, or in the Parquet files of `settle_year(claims_dir=…)`."""
     advances: pl.DataFrame
     indicators: pl.DataFrame
     excluded: pl.DataFrame
@@ -141,11 +145,15 @@ class _Batch:
     at_home: pl.DataFrame
 
 
-def settle_year(case: YearCase, batch_claims: int = BATCH_CLAIMS) -> YearSettlement:
+def settle_year(
+    case: YearCase, batch_claims: int = BATCH_CLAIMS, claims_dir: Path | str | None = None
+) -> YearSettlement:
     """Settle a region's year: points, claim payments, alliance packages and members' money.
 
     Claims and residents given as frames are settled at once; given as LazyFrames (files), they are read in
-    batches of residence counties of about `batch_claims` claims (docs/alliance.md, *Large regions*)."""
+    batches of residence counties of about `batch_claims` claims (docs/alliance.md, *Large regions*). With
+    `claims_dir`, each batch's per-claim results are written there (`claims-NNNNN.parquet`, source order within a
+    batch) instead of being held in memory."""
     policy = case.policy
     budget_terms, _ = _terms(policy)
     institutions = institutions_table(case.institutions)
@@ -164,10 +172,13 @@ def settle_year(case: YearCase, batch_claims: int = BATCH_CLAIMS) -> YearSettlem
         pl.DataFrame({"claim_id": cases.claims["claim_id"], "units": core.units,
                       "share": patient_share_fen(cases, policy)}),
     )  # fmt: skip
-    parts = [
-        _settle_batch(source, batch, region, institutions, alliances, case.prior_indicators, policy)
-        for batch in source.batches(alliances["county"], batch_claims)
-    ]
+    parts: list[_Batch] = []
+    for number, batch in enumerate(source.batches(alliances["county"], batch_claims)):
+        part = _settle_batch(source, batch, region, institutions, alliances, case.prior_indicators, policy)
+        if claims_dir is not None:
+            write_frame(part.claims.sort("row").drop("row"), Path(claims_dir) / f"claims-{number:05d}.parquet")
+            part = replace(part, claims=part.claims.clear())
+        parts.append(part)
     drg = _drg_charges(pl.concat([p.cells for p in parts]), points)
     other = pl.concat([p.other for p in parts]).group_by("alliance_id", "institution_id", "place", "method").sum()
     charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
@@ -186,7 +197,11 @@ def settle_year(case: YearCase, batch_claims: int = BATCH_CLAIMS) -> YearSettlem
         members=_members(statement, institutions, at_home, drg, policy),
         direct=_direct(institutions, charges),
         charges=charges.select("alliance_id", "institution_id", "place", "method", "claims", "amount_fen"),
-        claims=pl.concat([p.claims for p in parts]).sort("row").drop("row"),
+        claims=(
+            pl.concat([p.claims for p in parts]).sort("row").drop("row").lazy()
+            if claims_dir is None
+            else pl.scan_parquet(Path(claims_dir) / "claims-*.parquet")
+        ),
         advances=_advances(statement, budget_terms),
         indicators=assessed,
         excluded=excluded,

@@ -96,7 +96,7 @@ def record_year(
         found = find_run(session, ANNUAL, period, hashes, version)
         if found is not None:
             return found, False
-    claims_file, claims_file_hash = write_claims_file(result.claims, Path(out))
+    claims_file, claims_file_hash = write_claims_file(result.claims.collect(), Path(out))
     region = result.region.row(0, named=True)
     run = Run(
         kind=ANNUAL, period=period, claims_hash=hashes.claims, policy_hash=hashes.policy, tables_hash=hashes.tables,
