@@ -49,6 +49,7 @@ def test_batches_equal_whole_on_synthetic_region(synthetic: Path) -> None:
 def test_claims_written_per_batch(synthetic: Path, tmp_path: Path) -> None:
     """With claims_dir, the per-claim results go to one file per batch; together they are the whole year's."""
     whole = settle_year(load_year_case(synthetic)).claims.collect()
+    whole.head(3).write_parquet(tmp_path / "claims-99999.parquet")  # an earlier run's file: removed
     batched = settle_year(load_year_case(synthetic, lazy=True), batch_claims=1, claims_dir=tmp_path)
     assert len(list(tmp_path.glob("claims-*.parquet"))) >= 4
     assert batched.claims.collect().sort("claim_id").equals(whole.sort("claim_id"))

@@ -153,7 +153,7 @@ def settle_year(
     Claims and residents given as frames are settled at once; given as LazyFrames (files), they are read in
     batches of residence counties of about `batch_claims` claims (docs/alliance.md, *Large regions*). With
     `claims_dir`, each batch's per-claim results are written there (`claims-NNNNN.parquet`, source order within a
-    batch) instead of being held in memory."""
+    batch; an earlier run's files there are removed) instead of being held in memory."""
     policy = case.policy
     budget_terms, _ = _terms(policy)
     institutions = institutions_table(case.institutions)
@@ -172,6 +172,9 @@ def settle_year(
         pl.DataFrame({"claim_id": cases.claims["claim_id"], "units": core.units,
                       "share": patient_share_fen(cases, policy)}),
     )  # fmt: skip
+    if claims_dir is not None:
+        for stale in Path(claims_dir).glob("claims-*.parquet"):  # an earlier run's
+            stale.unlink()
     parts: list[_Batch] = []
     for number, batch in enumerate(source.batches(alliances["county"], batch_claims)):
         part = _settle_batch(source, batch, region, institutions, alliances, case.prior_indicators, policy)
