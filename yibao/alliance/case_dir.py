@@ -20,7 +20,7 @@ from yibao.alliance.settle import YearCase, YearSettlement
 from yibao.errors import InputError
 from yibao.io.write import sink_frame, write_frame
 from yibao.settlement.case_dir import find_table, write_settlement
-from yibao.settlement.cases import read_table
+from yibao.settlement.cases import ROW, read_table
 from yibao.settlement.policy import Policy, load_policy
 
 STATEMENT_FILES = ("alliances", "members", "direct", "charges", "advances", "indicators", "excluded", "region")
@@ -32,27 +32,32 @@ def is_alliance_policy(policy: Policy) -> bool:
     return policy.alliance_budget is not None
 
 
-def scan_table(path: Path) -> pl.LazyFrame:
-    """A CSV (as text) or Parquet table, read lazily."""
+def scan_table(path: Path, offset: int = 1) -> pl.LazyFrame:
+    """A CSV (as text) or Parquet table, read lazily, its lines numbered in `row` from `offset` by the scan itself
+    (a row index added after a scan keeps filters from reaching the file)."""
     if not path.is_file():
         raise InputError(path, "no such file")
     if path.suffix.lower() == ".parquet":
-        return pl.scan_parquet(path)
-    return pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+        return pl.scan_parquet(path, row_index_name=ROW, row_index_offset=offset)
+    return pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy", row_index_name=ROW, row_index_offset=offset)
 
 
 def scan_claims(path: Path) -> pl.LazyFrame:
-    """The columns the settlement reads of a claims file, or of every Parquet file in a claims/ folder, lazily."""
+    """The columns the settlement reads of a claims file, or of every Parquet file in a claims/ folder (numbered on
+    through the files in name order), lazily, with their source `row`."""
     wanted = [*CLAIM_COLUMNS, *OPTIONAL_CLAIM_COLUMNS]
-    if path.is_dir():
-        files = sorted(path.glob("*.parquet"))
-        if not files:
-            raise InputError(path, "no Parquet files in the claims folder")
-        frames = [pl.scan_parquet(f) for f in files]
-    else:
-        frames = [scan_table(path)]
-    present = [[c for c in wanted if c in frame.collect_schema()] for frame in frames]
-    return pl.concat([f.select(cols) for f, cols in zip(frames, present, strict=True)], how="diagonal_relaxed")
+    if not path.is_dir():
+        frame = scan_table(path)
+        return frame.select(ROW, *(c for c in wanted if c in frame.collect_schema()))
+    files = sorted(path.glob("*.parquet"))
+    if not files:
+        raise InputError(path, "no Parquet files in the claims folder")
+    frames, offset = [], 1
+    for file in files:
+        frame = scan_table(file, offset)
+        frames.append(frame.select(ROW, *(c for c in wanted if c in frame.collect_schema())))
+        offset += pl.scan_parquet(file).select(pl.len()).collect().item()
+    return pl.concat(frames, how="diagonal_relaxed")
 
 
 def read_claims(path: Path) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from yibao.alliance.claims import CLAIM_COLUMNS, INPATIENT
@@ -30,8 +31,17 @@ class Batch:
     claims: int
 
 
-def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-    return (frame.lazy() if isinstance(frame, pl.DataFrame) else frame).with_row_index(ROW, offset=1)
+def _numbered(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """The frame with its source `row` (1-based): kept when it has one (a scan numbers rows best, see
+    `case_dir.scan_table`: a row index added after the scan stops filters reaching the files)."""
+    lazy = frame.lazy()
+    return lazy if ROW in lazy.collect_schema() else lazy.with_row_index(ROW, offset=1)
+
+
+def _repeated(hashes: pl.Series) -> pl.Series:
+    """The values that occur more than once (sorting is cheaper than hashing 64-bit hashes again)."""
+    ordered = np.sort(hashes.to_numpy())
+    return pl.Series("hash", np.unique(ordered[1:][ordered[1:] == ordered[:-1]]), pl.UInt64)
 
 
 def _in(expression: pl.Expr, counties: tuple[str | None, ...]) -> pl.Expr:
@@ -51,7 +61,7 @@ class YearSource:
     @classmethod
     def of(cls, claims: pl.DataFrame | pl.LazyFrame, residents: pl.DataFrame | pl.LazyFrame) -> YearSource:
         whole = isinstance(claims, pl.DataFrame) and isinstance(residents, pl.DataFrame)
-        return cls(_lazy(claims), _lazy(residents), whole)
+        return cls(_numbered(claims), _numbered(residents), whole)
 
     def _claims_column(self, name: str) -> pl.Expr:
         """A claims column read as `typed_claims` reads it."""
@@ -60,44 +70,42 @@ class YearSource:
     def duplicate_claim_ids(self) -> pl.Series:
         """Claim ids held by more than one claim of the year: candidates by a 64-bit hash, then compared as text."""
         claim_id = self._claims_column("claim_id").alias("claim_id")
-        hashed = self.claims.select(claim_id.hash(7).alias("hash"))
-        shared = hashed.group_by("hash").len().filter(pl.col("len") > 1).select("hash").collect()["hash"]
+        shared = _repeated(self.claims.select(claim_id.hash(7).alias("hash")).collect(engine="streaming")["hash"])
         if shared.is_empty():
             return pl.Series("claim_id", [], pl.String)
         candidates = self.claims.select(claim_id).filter(pl.col("claim_id").hash(7).is_in(shared.implode()))
-        return candidates.filter(pl.col("claim_id").is_duplicated()).unique().drop_nulls().collect()["claim_id"]
+        found = candidates.collect(engine="streaming")
+        return found.filter(pl.col("claim_id").is_duplicated())["claim_id"].unique().drop_nulls()
 
     def stays(self) -> pl.DataFrame:
         """Every claim whose visit type reads as inpatient (住院), with its source row."""
         inpatient = self._claims_column("visit_type") == INPATIENT
-        return self.claims.filter(inpatient.fill_null(False)).collect()
+        return self.claims.filter(inpatient.fill_null(False)).collect(engine="streaming")
 
     def check_residents(self) -> None:
         """A person listed twice anywhere in the residents is an error (batches see one county at a time)."""
         if self.whole:
             return  # `residents_table` sees them all at once
         person = trimmed_text("person_key")
-        shared = self.residents.group_by(person.hash(7).alias("hash")).len().filter(pl.col("len") > 1)
-        candidates = shared.select("hash").collect()["hash"]
+        candidates = _repeated(self.residents.select(person.hash(7).alias("hash")).collect(engine="streaming")["hash"])
         if candidates.is_empty():
             return
-        twice = (
+        found = (
             self.residents.select(ROW, person)
             .filter(pl.col("person_key").hash(7).is_in(candidates.implode()))
-            .filter(pl.col("person_key").is_duplicated())
-            .sort(ROW)
-            .collect()
+            .collect(engine="streaming")
         )
+        twice = found.filter(pl.col("person_key").is_duplicated()).sort(ROW)
         if twice.height:
             raise InputError("residents", "this person is listed twice", row=int(twice[ROW][1]), field="person_key")
 
     def batches(self, alliance_counties: pl.Series, most_claims: int = BATCH_CLAIMS) -> list[Batch]:
         """Counties in batches of at most `most_claims` claims (a county is never split); one batch when whole."""
         claims = self.claims.group_by(self._claims_column("residence_county").alias("county")).len()
-        residents = self.residents.group_by(trimmed_text("residence_county").alias("county")).len()
+        residents = self.residents.select(trimmed_text("residence_county").alias("county")).unique()
         known = [
-            claims.collect(),
-            residents.select("county", len=pl.lit(0, pl.UInt32)).collect(),
+            claims.collect(engine="streaming"),
+            residents.with_columns(len=pl.lit(0, pl.UInt32)).collect(engine="streaming"),
             alliance_counties.rename("county").to_frame().with_columns(len=pl.lit(0, pl.UInt32)),
         ]
         counts = (
@@ -125,19 +133,20 @@ class YearSource:
         """The claims of the batch's residence counties."""
         if self.whole:
             return self.claims.collect()
-        return self.claims.filter(_in(self._claims_column("residence_county"), batch.counties)).collect()
+        county = self._claims_column("residence_county")
+        return self.claims.filter(_in(county, batch.counties)).collect(engine="streaming")
 
     def residents_of(self, batch: Batch) -> pl.DataFrame:
         """The residents of the batch's counties."""
         if self.whole:
             return self.residents.collect()
-        return self.residents.filter(_in(trimmed_text("residence_county"), batch.counties)).collect()
+        county = trimmed_text("residence_county")
+        return self.residents.filter(_in(county, batch.counties)).collect(engine="streaming")
 
     def registered(self, persons: pl.Series) -> pl.Series:
         """Which of `persons` (trimmed person keys) are in the residents table, in any county."""
         if persons.is_empty():
             return persons
         person = trimmed_text("person_key")
-        return self.residents.select(person).filter(pl.col("person_key").is_in(persons.implode())).collect()[
-            "person_key"
-        ]
+        listed = self.residents.select(person).filter(pl.col("person_key").is_in(persons.implode()))
+        return listed.collect(engine="streaming")["person_key"]
