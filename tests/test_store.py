@@ -22,7 +22,15 @@ from yibao.alliance.settle import YearSettlement, settle_year
 from yibao.cli import app
 from yibao.errors import StoreError
 from yibao.settlement.policy import load_policy
-from yibao.store import SCHEMA_VERSION, open_store, record_year, run_frames, run_inputs, run_statements
+from yibao.store import (
+    SCHEMA_VERSION,
+    diff_runs,
+    open_store,
+    record_year,
+    run_frames,
+    run_inputs,
+    run_statements,
+)
 from yibao.store import record as record_module
 from yibao.store import schema as schema_module
 from yibao.store.detail_tables import SETTLEMENT_TABLES, VERSION_2_TABLES, IndicatorRow
@@ -370,6 +378,9 @@ def test_a_version_1_store_is_migrated_in_place(
     assert recorded and new.id == old.id + 1
     version_1 = {model.__tablename__ for model in VERSION_1_TABLES} - {"schema_version"}
     assert _counts(engine) == {name: n * 2 if name in version_1 else n for name, n in ONE_RUN.items()}
+    diff = diff_runs(engine, old.id, new.id)
+    assert diff.without_snapshot == (old.id,) and diff.causes["item"].to_list() == ["claims"]
+    assert diff.files.is_empty() and diff.parameters.is_empty() and diff.region.is_empty()
 
 
 def test_a_point_method_settlement_is_not_recorded_yet(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ their inputs.
 `run_frames` and `run_inputs` read them back; `diff_runs` compares two runs.
 """
 
+from yibao.store.diff import RunDiff, diff_runs
 from yibao.store.read import RunInputs, get_run, list_runs, run_frames, run_inputs, run_statements
 from yibao.store.record import record_year
 from yibao.store.schema import DEFAULT_URL, SCHEMA_VERSION, open_store
@@ -18,8 +19,10 @@ __all__ = [
     "DirectRow",
     "MemberRow",
     "Run",
+    "RunDiff",
     "RunInputs",
     "SchemaVersion",
+    "diff_runs",
     "get_run",
     "list_runs",
     "open_store",
