@@ -397,3 +397,19 @@ def test_the_policy_hash_covers_every_table_the_policy_refers_to() -> None:
     ]  # fmt: skip
     review = CASE.parent / "special-review"
     assert {p.name for p in policy_tables(load_policy(review / "policy.toml"))} == {"base_points.csv", "special.csv"}
+
+
+def test_a_claims_folder_is_listed_file_by_file(tmp_path: Path, case: Path) -> None:
+    claims = pl.read_csv(case / "claims.csv", infer_schema=False)
+    (case / "claims.csv").unlink()
+    (case / "claims").mkdir()
+    claims.head(10).write_parquet(case / "claims" / "a.parquet")
+    claims.tail(15).write_parquet(case / "claims" / "b.parquet")
+    engine = open_store(_url(tmp_path))
+    run, _ = _record(engine, case, tmp_path / "out")
+    files = run_inputs(engine, run.id).files.filter(pl.col("role") == "claims")
+    assert files["name"].to_list() == ["claims/a.parquet", "claims/b.parquet"]
+    assert files["sha256"].to_list() == [
+        hashlib.sha256((case / "claims" / name).read_bytes()).hexdigest() for name in ("a.parquet", "b.parquet")
+    ]
+    assert run.claims_hash == claims_hash(case / "claims")
