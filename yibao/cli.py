@@ -32,11 +32,12 @@ from yibao.settlement import settle as run_settlement
 from yibao.settlement.case_dir import load_case, write_settlement
 from yibao.settlement.money import fen_to_yuan
 from yibao.settlement.policy import load_policy
-from yibao.store import DEFAULT_URL, Run, get_run, list_runs, open_store, record_year, run_statements
+from yibao.store import DEFAULT_URL, Run, diff_runs, get_run, list_runs, open_store, record_year, run_statements
+from yibao.store.diff_view import diff_view
 from yibao.synth import CaseSummary, GenerationParams, generate_case
 
 app = typer.Typer(help="yibao: 医共体医保结算 — medical-insurance settlement for county medical alliances.")
-runs_app = typer.Typer(help="结算记录 Settlement runs on record: list them, show one.")
+runs_app = typer.Typer(help="结算记录 Settlement runs on record: list them, show one, compare two.")
 app.add_typer(runs_app, name="runs")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -408,3 +409,17 @@ def runs_show(
         cells = [("" if v is None else str(v)) if column == "score" else f"{fen_to_yuan(v):,}" for v in values]
         table.add_row(label, *cells)
     console.print(table)
+
+
+@runs_app.command("diff")
+@_friendly
+def runs_diff(
+    old: Annotated[int, typer.Argument(metavar="A", help="The earlier run's number.")],
+    new: Annotated[int, typer.Argument(metavar="B", help="The later run's number.")],
+    db: Annotated[str, DB_OPTION] = DEFAULT_URL,
+    top: Annotated[int, typer.Option(min=1, help="Rows shown per money table, largest change first.")] = 20,
+) -> None:
+    """比较 What changed from run A to run B and why: the inputs, files and policy parameters that differ, then the
+    money per alliance, member and direct institution (元), largest change first."""
+    for shown in diff_view(diff_runs(open_store(db), old, new), top):
+        console.print(shown)
