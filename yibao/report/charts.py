@@ -32,6 +32,8 @@ LEVEL_COLOURS = dict(zip(Level, ("#1F3B5C", "#2F5D8A", "#5B8DB8", "#8FBF6A", "#E
 WIDTH = 6.4
 """Figure width, inches."""
 P = ParamSpec("P")
+NO_METADATA = dict.fromkeys(("Creator", "Date", "Format", "Type"))
+"""No <metadata> block: the page says what made it, once."""
 
 
 @functools.cache
@@ -67,7 +69,7 @@ def _chart(name: str) -> Callable[[Callable[P, Figure]], Callable[P, str]]:
             with matplotlib.rc_context(_style(name)), warnings.catch_warnings():
                 # Without a CJK font here only the measured widths are off: the browser draws the text.
                 warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
-                draw(*args, **kwargs).savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+                draw(*args, **kwargs).savefig(buffer, format="svg", bbox_inches="tight", metadata=NO_METADATA)
             text = buffer.getvalue()
             return text[text.index("<svg") :]
 
