@@ -3,6 +3,7 @@ schema versions, the CLI, and no personal data on record."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import shutil
 from multiprocessing.queues import Queue
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, String, func, inspect, select, text
+from sqlalchemy import Engine, String, create_engine, func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 import yibao
@@ -20,10 +22,22 @@ from yibao.alliance.settle import YearSettlement, settle_year
 from yibao.cli import app
 from yibao.errors import StoreError
 from yibao.settlement.policy import load_policy
-from yibao.store import SCHEMA_VERSION, open_store, record_year, run_statements
+from yibao.store import SCHEMA_VERSION, open_store, record_year, run_frames, run_inputs, run_statements
 from yibao.store import record as record_module
+from yibao.store import schema as schema_module
+from yibao.store.detail_tables import SETTLEMENT_TABLES, VERSION_2_TABLES, IndicatorRow
 from yibao.store.hashes import bytes_hash, claims_hash, policy_tables
-from yibao.store.tables import STORE_TABLES, AllianceStatementRow, DirectRow, MemberRow, Run, SchemaVersion
+from yibao.store.read import FRAMES
+from yibao.store.schema import STORE_TABLES
+from yibao.store.tables import (
+    VERSION_1_TABLES,
+    AllianceStatementRow,
+    DirectRow,
+    MemberRow,
+    Run,
+    SchemaVersion,
+    frame_columns,
+)
 
 CASE = Path(__file__).resolve().parents[1] / "settlement_cases" / "alliance-two-alliances"
 runner = CliRunner()
@@ -53,6 +67,23 @@ def _counts(engine: Engine) -> dict[str, int]:
             model.__tablename__: connection.execute(select(func.count()).select_from(model.__table__)).scalar_one()
             for model in STORE_TABLES
         }
+
+
+NO_RUN = {model.__tablename__: 0 for model in STORE_TABLES} | {"schema_version": 1}
+"""Row counts of a store without runs."""
+ONE_RUN = NO_RUN | {"run": 1, "alliance_statement": 2, "member_allocation": 6, "direct_payment": 1, "region_total": 1,
+                    "point_region": 1, "point_month": 7 * 12, "point_institution": 7, "alliance_advance": 2 * 12,
+                    "alliance_indicator": 2, "indicator_points": 2 * 3, "run_policy": 1, "run_input": 6}  # fmt: skip
+"""Row counts of a store holding the worked case's run."""
+
+
+def _settled_frame(result: YearSettlement, name: str) -> pl.DataFrame:
+    """A `YearSettlement` frame by attribute path ("points.months")."""
+    frame: object = result
+    for part in name.split("."):
+        frame = getattr(frame, part)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _record(engine: Engine, folder: Path, out: Path) -> tuple[Run, bool]:
@@ -86,8 +117,7 @@ def test_recording_again_finds_the_run(tmp_path: Path, settled: YearSettlement) 
     before = _counts(engine)
     again, new = record_year(open_store(_url(tmp_path)), CASE, settle_year(load_year_case(CASE)), tmp_path / "out2")
     assert not new and again.id == first.id
-    assert _counts(engine) == before == {"schema_version": 1, "run": 1, "alliance_statement": 2,
-                                         "member_allocation": 6, "direct_payment": 1}  # fmt: skip
+    assert _counts(engine) == before == ONE_RUN
     assert not (tmp_path / "out2").exists()
 
 
@@ -130,11 +160,28 @@ def test_a_failure_midway_leaves_no_run(tmp_path: Path, settled: YearSettlement,
     monkeypatch.setattr(record_module, "_member_rows", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         record_year(engine, CASE, settled, tmp_path / "out")
-    assert _counts(engine) == {"schema_version": 1, "run": 0, "alliance_statement": 0, "member_allocation": 0,
-                               "direct_payment": 0}  # fmt: skip
+    assert _counts(engine) == NO_RUN
     monkeypatch.undo()
     _, new = record_year(engine, CASE, settled, tmp_path / "out")
     assert new and _counts(engine)["member_allocation"] == settled.members.height
+
+
+def test_a_failing_last_insert_takes_back_every_row_before_it(
+    tmp_path: Path, settled: YearSettlement, monkeypatch
+) -> None:
+    """The input files are inserted last, after the region, point-method and indicator rows: one listed twice
+    fails there, and the whole run is taken back."""
+    engine = open_store(_url(tmp_path))
+    real = record_module._input_rows
+
+    def twice(*args: object) -> list:
+        *rows, (model, files) = real(*args)  # type: ignore[arg-type]
+        return [*rows, (model, [*files, files[0]])]
+
+    monkeypatch.setattr(record_module, "_input_rows", twice)
+    with pytest.raises(IntegrityError):
+        record_year(engine, CASE, settled, tmp_path / "out")
+    assert _counts(engine) == NO_RUN
 
 
 def _record_in_child(url: str, result: YearSettlement, out: str, barrier: Barrier, answers: Queue) -> None:
@@ -249,6 +296,80 @@ def test_the_tables_hold_every_statement_column(settled: YearSettlement) -> None
     for model, frame in ((AllianceStatementRow, settled.alliances), (MemberRow, settled.members),
                          (DirectRow, settled.direct)):  # fmt: skip
         assert set(frame.columns) <= set(model.__table__.columns.keys())
+    for name, model in SETTLEMENT_TABLES.items():
+        assert frame_columns(model) == _settled_frame(settled, name).columns
+    measured = frame_columns(IndicatorRow)
+    assert [c for c in settled.indicators.columns if c not in measured] == [
+        "in_county_rate_points", "primary_care_rate_points", "signed_rate_points",
+    ]  # fmt: skip
+
+
+def test_every_frame_round_trips(tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(_url(tmp_path))
+    run, _ = record_year(engine, CASE, settled, tmp_path / "out")
+    stored = run_frames(engine, run.id)
+    assert tuple(stored) == FRAMES
+    for name, frame in stored.items():
+        expected = _settled_frame(settled, name)
+        keys = {"advances": ["alliance_id", "month"], "points.months": ["institution_id", "month"]}.get(
+            name, [c for c in ("institution_id", "alliance_id") if c in expected.columns][:1]
+        )
+        expected = expected.sort(keys) if keys else expected
+        assert frame.columns == expected.columns, name
+        assert frame.height == expected.height > 0, name
+        assert frame.to_dicts() == expected.to_dicts(), name
+    assert stored["points.months"].filter(pl.col("point_value").is_not_null()).height > 0
+    assert str(stored["indicators"]["score"][0]) == "82.86" and str(stored["points.region"]["point_value"][0]) == (
+        str(settled.points.region["point_value"][0])
+    )
+
+
+def test_the_inputs_snapshot(tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(_url(tmp_path))
+    run, _ = record_year(engine, CASE, settled, tmp_path / "out")
+    inputs = run_inputs(engine, run.id)
+    assert inputs.policy_name == "policy.toml"
+    assert inputs.policy_text == (CASE / "policy.toml").read_text(encoding="utf-8")
+    files = inputs.files.select("role", "name").rows()
+    assert files == [
+        ("claims", "claims.csv"), ("policy", "base_points.csv"), ("policy", "policy.toml"),
+        ("tables", "alliances.csv"), ("tables", "institutions.csv"), ("tables", "residents.csv"),
+    ]  # fmt: skip
+    for name, sha256, size in inputs.files.select("name", "sha256", "size").iter_rows():
+        data = (CASE / name).read_bytes()
+        assert (sha256, size) == (hashlib.sha256(data).hexdigest(), len(data)), name
+    with pytest.raises(StoreError, match="no run 7 on record"):
+        run_inputs(engine, 7)
+
+
+def test_a_version_1_store_is_migrated_in_place(
+    tmp_path: Path, case: Path, settled: YearSettlement, monkeypatch
+) -> None:
+    """A store written by the version-1 library (its tables only, its rows only) opens as version 2 and keeps its
+    run; the run has no version-2 rows, and a new run records them all."""
+    with monkeypatch.context() as old_library:
+        old_library.setattr(schema_module, "MIGRATIONS", schema_module.MIGRATIONS[:1])
+        old_library.setattr(schema_module, "SCHEMA_VERSION", 1)
+        old_library.setattr(record_module, "_detail_rows", lambda *args: [])
+        old_library.setattr(record_module, "_input_rows", lambda *args: [])
+        old, _ = record_year(open_store(_url(tmp_path)), CASE, settled, tmp_path / "out")
+    with create_engine(_url(tmp_path)).connect() as connection:
+        assert connection.execute(select(SchemaVersion.version)).scalar_one() == 1
+        assert not inspect(connection).has_table("point_month")
+    engine = open_store(_url(tmp_path))
+    with engine.connect() as connection:
+        assert connection.execute(select(SchemaVersion.version)).scalar_one() == SCHEMA_VERSION == 2
+        assert {m.__tablename__ for m in VERSION_2_TABLES} <= set(inspect(connection).get_table_names())
+    frames = run_frames(engine, old.id)
+    assert frames["alliances"].to_dicts() == settled.alliances.sort("alliance_id").to_dicts()
+    assert frames["points.months"].is_empty() and frames["points.months"].columns == settled.points.months.columns
+    assert run_inputs(engine, old.id).policy_text is None and run_inputs(engine, old.id).files.is_empty()
+    claims = case / "claims.csv"
+    claims.write_text(claims.read_text(encoding="utf-8").replace("M01,", "M01x,", 1), encoding="utf-8")
+    new, recorded = _record(engine, case, tmp_path / "out")
+    assert recorded and new.id == old.id + 1
+    version_1 = {model.__tablename__ for model in VERSION_1_TABLES} - {"schema_version"}
+    assert _counts(engine) == {name: n * 2 if name in version_1 else n for name, n in ONE_RUN.items()}
 
 
 def test_a_point_method_settlement_is_not_recorded_yet(tmp_path: Path) -> None:

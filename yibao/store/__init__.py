@@ -1,11 +1,12 @@
-"""The settlement-run store (sqlmodel): runs on record with their inputs' hashes and their statements.
+"""The settlement-run store (sqlmodel): runs on record with their inputs' hashes, their frames and a snapshot of
+their inputs.
 
 `open_store(url)` gives the engine (SQLite `yibao.db` by default, any SQLAlchemy URL, e.g. PostgreSQL);
-`record_year` records a year's settlement once per set of inputs; `list_runs`, `get_run` and `run_statements`
-read them back.
+`record_year` records a year's settlement once per set of inputs; `list_runs`, `get_run`, `run_statements`,
+`run_frames` and `run_inputs` read them back; `diff_runs` compares two runs.
 """
 
-from yibao.store.read import get_run, list_runs, run_statements
+from yibao.store.read import RunInputs, get_run, list_runs, run_frames, run_inputs, run_statements
 from yibao.store.record import record_year
 from yibao.store.schema import DEFAULT_URL, SCHEMA_VERSION, open_store
 from yibao.store.tables import AllianceStatementRow, DirectRow, MemberRow, Run, SchemaVersion
@@ -17,10 +18,13 @@ __all__ = [
     "DirectRow",
     "MemberRow",
     "Run",
+    "RunInputs",
     "SchemaVersion",
     "get_run",
     "list_runs",
     "open_store",
     "record_year",
+    "run_frames",
+    "run_inputs",
     "run_statements",
 ]

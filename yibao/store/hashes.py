@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +21,37 @@ from yibao.settlement.policy import Policy
 CHUNK = 1 << 20
 
 
-def files_hash(paths: Iterable[Path]) -> str:
-    """sha256 over the files, in the order given, each as its length then its bytes."""
-    digest = hashlib.sha256()
+@dataclass(frozen=True)
+class FileHash:
+    """One input file: its path, size in bytes and own sha256 (what `sha256sum` prints)."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
+def hash_files(paths: Iterable[Path]) -> tuple[str, list[FileHash]]:
+    """In one read of each file: the sha256 over the files in the order given (each as its length then its
+    bytes), and every file's own sha256."""
+    digest, each = hashlib.sha256(), []
     for path in paths:
         try:
-            digest.update(path.stat().st_size.to_bytes(8, "big"))
+            size = path.stat().st_size
+            own = hashlib.sha256()
+            digest.update(size.to_bytes(8, "big"))
             with path.open("rb") as file:
                 while chunk := file.read(CHUNK):
                     digest.update(chunk)
+                    own.update(chunk)
         except FileNotFoundError:
             raise InputError(path, "no such file (an input of the run)") from None
-    return digest.hexdigest()
+        each.append(FileHash(path, size, own.hexdigest()))
+    return digest.hexdigest(), each
+
+
+def files_hash(paths: Iterable[Path]) -> str:
+    """sha256 over the files, in the order given, each as its length then its bytes."""
+    return hash_files(paths)[0]
 
 
 def bytes_hash(data: bytes) -> str:
@@ -77,8 +97,3 @@ def policy_tables(policy: Policy) -> list[Path]:
     """The table files a policy refers to (base points, history years, coefficients, …), resolved."""
     sections = [getattr(policy, name) for name in type(policy).model_fields if name != "folder"]
     return [policy.path(path) for path in _paths(sections)]
-
-
-def policy_hash(policy_file: Path, policy: Policy) -> str:
-    """sha256 of the policy file's bytes and of every table file it refers to."""
-    return files_hash([policy_file, *policy_tables(policy)])

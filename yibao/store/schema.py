@@ -14,7 +14,8 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlmodel import SQLModel
 
 from yibao.errors import StoreError
-from yibao.store.tables import STORE_TABLES, SchemaVersion
+from yibao.store.detail_tables import VERSION_2_TABLES
+from yibao.store.tables import VERSION_1_TABLES, SchemaVersion
 
 DEFAULT_URL = "sqlite:///yibao.db"
 """The store when no URL is given: `yibao.db` in the working directory."""
@@ -22,17 +23,30 @@ SQLITE_BUSY_SECONDS = 30
 """How long a SQLite writer waits for another one's lock before giving up."""
 
 
+def _create(connection: Connection, models: list[type[SQLModel]]) -> None:
+    SQLModel.metadata.create_all(connection, tables=[model.__table__ for model in models])  # type: ignore[attr-defined]
+
+
 def _create_version_1(connection: Connection) -> None:
     """Version 1: the run, statement, member and direct-payment tables."""
-    SQLModel.metadata.create_all(connection, tables=[model.__table__ for model in STORE_TABLES])  # type: ignore[attr-defined]
+    _create(connection, VERSION_1_TABLES)
+
+
+def _create_version_2(connection: Connection) -> None:
+    """Version 2: region totals, the point method's region, month and institution rows, advances, indicators and
+    the inputs' snapshot (policy text, every input file's sha256). Runs recorded before have none of these rows."""
+    _create(connection, VERSION_2_TABLES)
 
 
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_version_1),
+    (2, _create_version_2),
 ]
 """(version, step): each step brings the schema from the version before to its own, in order."""
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 """The schema version this library writes."""
+STORE_TABLES = [*VERSION_1_TABLES, *VERSION_2_TABLES]
+"""Every table of the store, parents first."""
 
 
 def stored_version(connection: Connection) -> int:

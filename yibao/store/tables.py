@@ -1,4 +1,5 @@
-"""The store's tables: the schema version, settlement runs and their statements (money in fen, ratios as text).
+"""The store's tables of schema version 1: the schema version, settlement runs and their statements (money in fen,
+exact decimals as text).
 
 No person key or other personal data is stored: the per-claim results live in the Parquet file a run points to,
 and they hold claim ids, never person keys.
@@ -36,9 +37,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _big() -> int:
+def big() -> int:
     """A non-null BIGINT column: money in fen (a province's year overflows 32 bits) and counts."""
     return Field(sa_type=BigInteger, nullable=False)  # type: ignore[no-any-return]
+
+
+EXACT = "exact"
+"""The `info` flag of a column holding an exact decimal as text (read back as Decimal)."""
+
+
+def exact(description: str = "exact decimal text", nullable: bool = False) -> Any:
+    """A text column holding an exact decimal (points, ratios, scores), never a float."""
+    return Field(default=None if nullable else ..., nullable=nullable, description=description,
+                 sa_column_kwargs={"info": {EXACT: True}})  # fmt: skip
 
 
 class SchemaVersion(SQLModel, table=True):
@@ -84,29 +95,29 @@ class AllianceStatementRow(SQLModel, table=True):
     alliance_id: str = Field(primary_key=True)
     name: str | None = None
     county: str
-    residents: int = _big()
-    signed_residents: int = _big()
-    budget_gross_fen: int = _big()
-    risk_reserve_fen: int = _big()
-    budget_fen: int = _big()
-    inside_drg_fen: int = _big()
-    inside_fee_for_service_fen: int = _big()
-    capitation_fen: int = _big()
-    inside_fen: int = _big()
-    county_fen: int = _big()
-    out_of_county_fen: int = _big()
-    actual_fen: int = _big()
-    balance_fen: int = _big()
-    score: str | None = Field(default=None, description="assessment score as exact decimal text")
-    retention_ratio: str | None = Field(default=None, description="as exact decimal text")
-    retained_fen: int = _big()
-    returned_fen: int = _big()
-    overspend_fen: int = _big()
-    fund_share_fen: int = _big()
-    borne_fen: int = _big()
-    package_fen: int = _big()
-    advance_fen: int = _big()
-    clearing_fen: int = _big()
+    residents: int = big()
+    signed_residents: int = big()
+    budget_gross_fen: int = big()
+    risk_reserve_fen: int = big()
+    budget_fen: int = big()
+    inside_drg_fen: int = big()
+    inside_fee_for_service_fen: int = big()
+    capitation_fen: int = big()
+    inside_fen: int = big()
+    county_fen: int = big()
+    out_of_county_fen: int = big()
+    actual_fen: int = big()
+    balance_fen: int = big()
+    score: str | None = exact("assessment score as exact decimal text", nullable=True)
+    retention_ratio: str | None = exact("as exact decimal text", nullable=True)
+    retained_fen: int = big()
+    returned_fen: int = big()
+    overspend_fen: int = big()
+    fund_share_fen: int = big()
+    borne_fen: int = big()
+    package_fen: int = big()
+    advance_fen: int = big()
+    clearing_fen: int = big()
 
 
 class MemberRow(SQLModel, table=True):
@@ -117,11 +128,11 @@ class MemberRow(SQLModel, table=True):
     institution_id: str = Field(primary_key=True)
     alliance_id: str
     level: str
-    work_points: str = Field(description="exact decimal text")
-    weight: str = Field(description="exact decimal text")
-    allocation_fen: int = _big()
-    drg_fen: int = _big()
-    fee_for_service_fen: int = _big()
+    work_points: str = exact()
+    weight: str = exact()
+    allocation_fen: int = big()
+    drg_fen: int = big()
+    fee_for_service_fen: int = big()
 
 
 class DirectRow(SQLModel, table=True):
@@ -132,10 +143,15 @@ class DirectRow(SQLModel, table=True):
     institution_id: str = Field(primary_key=True)
     level: str
     county: str | None = None
-    claims: int = _big()
-    drg_fen: int = _big()
-    fee_for_service_fen: int = _big()
+    claims: int = big()
+    drg_fen: int = big()
+    fee_for_service_fen: int = big()
 
 
-STORE_TABLES = [SchemaVersion, Run, AllianceStatementRow, MemberRow, DirectRow]
-"""Every table of the store, parents first."""
+def frame_columns(model: type[SQLModel]) -> list[str]:
+    """A table's columns but run_id, in order: the columns of the frame it mirrors."""
+    return [c.name for c in model.__table__.columns if c.name != "run_id"]  # type: ignore[attr-defined]
+
+
+VERSION_1_TABLES = [SchemaVersion, Run, AllianceStatementRow, MemberRow, DirectRow]
+"""The tables of schema version 1, parents first."""
