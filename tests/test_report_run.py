@@ -21,6 +21,7 @@ from yibao.cli import app
 from yibao.report.charts import money_unit
 from yibao.report.html import render_run_html
 from yibao.report.run import load_run_report
+from yibao.report.run_excel import write_run_workbook
 from yibao.settlement.money import fen_to_yuan
 from yibao.store import open_store, record_year
 
@@ -165,3 +166,18 @@ def test_money_unit() -> None:
     assert money_unit(10**7) == (10**6, "万元")
     assert money_unit(10**10) == (10**10, "亿元")
     assert f"{fen_to_yuan(613981):,}" == PACKAGES["NA"]
+
+
+def test_a_run_recorded_before_schema_v2(store: str, tmp_path: Path) -> None:
+    """A v1 run has only its statements: the reports say what is missing and show the rest."""
+    report = load_run_report(open_store(store), 1)
+    frames = {name: frame.clear() if name in ("region", "points.region", "points.months") else frame
+              for name, frame in report.frames.items()}  # fmt: skip
+    v1 = replace(report, frames=frames)
+    page = render_run_html(v1)
+    assert page.count("recorded before store schema version 2") == 2 and page.count("<svg") == 3
+    assert PACKAGES["NA"] in page
+    book = openpyxl.load_workbook(write_run_workbook(v1, tmp_path / "v1.xlsx"))
+    assert [r[0] for r in book["地区汇总"].iter_rows(min_row=6, values_only=True)] == [
+        "医共体总额预算", "本结算记录未保存此项", "按病组点数法", "本结算记录未保存此项",
+    ]  # fmt: skip

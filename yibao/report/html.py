@@ -6,7 +6,7 @@ Every text is escaped by the template engine (jinja2, autoescape); only the char
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     numeric: list[bool]
-    total: bool = field(default=False)
+    total: bool = False
     """The last row is a total."""
 
 
@@ -73,9 +73,8 @@ def frame_table(name: str, caption: str, frame: pl.DataFrame, table: str, total_
         for row in frame.iter_rows()
     ]
     if total_of and frame.height:
-        sums = {c: frame[c].sum() for c in total_of}
-        rows.append(["合计", *(shown(sums[c], k) if c in sums else "" for c, k in zip(frame.columns[1:], kinds[1:],
-                                                                                 strict=True))])  # fmt: skip
+        later = zip(frame.columns[1:], kinds[1:], strict=True)
+        rows.append(["合计", *(shown(frame[c].sum(), k) if c in total_of else "" for c, k in later)])
     return Table(name, caption, [header(c, table) for c in frame.columns], rows,
                  [k in ("money", "count", "number") for k in kinds], total=bool(total_of and frame.height))  # fmt: skip
 

@@ -10,7 +10,7 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import Engine
 
-from yibao.store import Run, get_run, run_statements
+from yibao.store import Run, get_run, run_frames
 
 HASH_SHOWN = 12
 """Hex digits of an input's sha256 a report shows (the full hash is in `yibao runs show`)."""
@@ -58,7 +58,7 @@ class RunReport:
 
 def load_run_report(engine: Engine, run_id: int) -> RunReport:
     """The run `run_id` of the store (an unknown id is a StoreError) with its frames."""
-    return RunReport(get_run(engine, run_id), run_statements(engine, run_id))
+    return RunReport(get_run(engine, run_id), run_frames(engine, run_id))
 
 
 Kind = Literal["money", "count", "number", "text"]
