@@ -46,7 +46,8 @@ def test_case_settles_to_its_expected_statement(settled: tuple[Path, YearSettlem
         pytest.skip(f"{folder.name} has no expected {frame}")
     key = FRAMES[frame]
     expected = pl.read_csv(path, infer_schema=False).sort(key)
-    actual = getattr(result, frame).lazy().collect().select(pl.col(c).cast(pl.String) for c in expected.columns).sort(key)
+    actual = getattr(result, frame).lazy().collect()
+    actual = actual.select(pl.col(c).cast(pl.String) for c in expected.columns).sort(key)
     assert actual[key].to_list() == expected[key].to_list(), f"{frame}: rows differ"
     for column in expected.columns:
         wrong = [(k, w, g) for k, w, g in zip(expected[key], expected[column], actual[column], strict=True)

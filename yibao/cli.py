@@ -25,7 +25,7 @@ from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns
 from yibao.io.write import write_frame
-from yibao.report import write_workbook, year_sheets
+from yibao.report import write_run_report, write_workbook, year_sheets
 from yibao.rules.records import GroupingRecord
 from yibao.settlement import Policy, Settlement, SettlementCases
 from yibao.settlement import settle as run_settlement
@@ -423,3 +423,14 @@ def runs_diff(
     money per alliance, member and direct institution (元), largest change first."""
     for shown in diff_view(diff_runs(open_store(db), old, new), top):
         console.print(shown)
+
+
+@app.command()
+@_friendly
+def report(
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run's number (see `yibao runs list`).")],
+    out: Annotated[Path, typer.Option(help="The report file: .xlsx (Excel) or .html (a page with charts).")],
+    db: Annotated[str, DB_OPTION] = DEFAULT_URL,
+) -> None:
+    """报告 A run's report for bureau staff: region, alliances and institutions, money in 元."""
+    console.print(f"written to {write_run_report(open_store(db), run_id, out)}")

@@ -56,25 +56,30 @@ VALUE_LABELS = {
     "case_class": {c.name.lower(): c.label for c in CaseClass},
     "place": {"inside": "医共体内", "county": "县域内其他机构", "out_of_county": "县域外"},
     "method": {"drg": "按病组点数", "capitation": "按人头", "fee_for_service": "按项目"},
+    "channel": {"member": "医共体成员单位", "direct": "基金直接结算"},
 }
 """Coded values shown by their Chinese labels."""
 
 
-def for_people(frame: pl.DataFrame) -> pl.DataFrame:
-    """Money in 元 (Decimal), coded values as Chinese labels and Chinese headers (a column without one keeps its
-    name)."""
+def header(column: str, table: str | None = None) -> str:
+    """The Chinese header of a column: `table.column` where a table means something else by it, else `column`; a
+    `_fen` column under its stem's header; a column without one keeps its name."""
     named = headers()
+    stem = column if column in named or not column.endswith("_fen") else column.removesuffix("_fen")
+    return named.get(f"{table}.{stem}") or named.get(stem, stem)
+
+
+def for_people(frame: pl.DataFrame, table: str | None = None) -> pl.DataFrame:
+    """Money in 元 (Decimal), coded values as Chinese labels and Chinese headers (of `table`'s columns)."""
     readable = []
     for c in frame.columns:
         if c.endswith("_fen"):
-            name = c if c in named else c.removesuffix("_fen")
-            readable.append((pl.col(c).cast(pl.Decimal(20, 0)).cast(pl.Decimal(20, 2)) / 100).alias(name))
+            readable.append(pl.col(c).cast(pl.Decimal(20, 0)).cast(pl.Decimal(20, 2)) / 100)
         elif c in VALUE_LABELS:
             readable.append(pl.col(c).replace(VALUE_LABELS[c]))
         else:
             readable.append(pl.col(c))
-    converted = frame.select(readable)
-    return converted.rename({c: named[c] for c in converted.columns if c in named})
+    return frame.select(expr.alias(header(c, table)) for expr, c in zip(readable, frame.columns, strict=True))
 
 
 Sheets = Mapping[str, tuple[str, pl.DataFrame]]
@@ -107,6 +112,6 @@ def write_workbook(sheets: Sheets | Settlement, path: Path | str) -> Path:
                 frame = pl.DataFrame(
                     {"说明": [f"{frame.height:,} 行超出 Excel 工作表上限, 见 {stem}.csv / {stem}.parquet"]}
                 )
-            for_people(frame).write_excel(workbook, worksheet=sheet, autofit=True, float_precision=4,
+            for_people(frame, stem).write_excel(workbook, worksheet=sheet, autofit=True, float_precision=4,
                                           freeze_panes=(1, 0))  # fmt: skip
     return path
