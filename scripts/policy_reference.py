@@ -175,7 +175,7 @@ def table(model: type[BaseModel], paths: list[str]) -> str:
             raise ValueError(f"{model.__name__}.{name} has no description")
         cells = [f"`{name}`", _type(field.annotation), _default(field), _constraints(field), field.description]
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return f"<!-- fields: {model.__name__} -->\nKeys of {where}:\n\n{HEADER}\n" + "\n".join(rows) + "\n<!-- /fields -->"
+    return f"<!-- fields: {model.__name__} -->\nKeys of {where}:\n\n{HEADER}\n" + "\n".join(rows) + "\n\n<!-- /fields -->"
 
 
 def blocks() -> dict[str, str]:
