@@ -103,6 +103,10 @@ def test_the_policys_fixed_monthly_point_value_is_the_default() -> None:
     assert (got.point_value, got.gross_fen) == (Decimal("60.5000"), 179611914)  # × 60.5 = 1796119.1358 元
     january = settle(cases, fixed).months.filter(institution_id="H2", month=1)
     assert january["gross_fen"].item() == got.gross_fen
+    for wrong in ("sixty", "-1"):
+        with pytest.raises(ValueError, match="point_value must be a non-negative number"):
+            estimate(_claim(row), policy, group=row["drg"], institutions=HOSPITAL_REPORT / "institutions.csv",
+                     point_value=wrong)  # fmt: skip
 
 
 def test_an_ungrouped_stay_is_converted_from_its_cost() -> None:
@@ -122,3 +126,18 @@ def test_a_stay_the_year_would_set_aside_is_refused_with_the_reason() -> None:
     later = _claim({**row, "admission_date": "2026-01-02", "discharge_date": "2026-01-31"})
     with pytest.raises(InputError, match="discharged outside 2025"):
         estimate(later, policy, group=row["drg"], institutions=HOSPITAL_REPORT / "institutions.csv", point_value=64)
+
+
+def test_a_special_review_is_left_to_the_panel() -> None:
+    folder = CASES / "special-review"
+    policy, cases = load_case(folder)
+    reviewed = read_table(folder / "special.csv")["claim_id"].to_list()
+    assert settle(cases, policy).cases.filter(pl.col("claim_id").is_in(reviewed))["case_class"].unique().to_list() == [
+        "special_review"
+    ]
+    unseen = settle(cases, _unseen(policy)).cases
+    for row in read_table(folder / "claims.csv").filter(pl.col("claim_id").is_in(reviewed)).to_dicts():
+        got = estimate(_claim(row), policy, group=_group(row), institutions=folder / "institutions.csv", point_value=1)
+        expected = unseen.filter(claim_id=row["claim_id"]).row(0, named=True)
+        assert got.case_class != CaseClass.SPECIAL_REVIEW
+        assert (got.case_class.name.lower(), got.points) == (expected["case_class"], expected["points"])

@@ -67,6 +67,12 @@ def estimate(
     value = policy.point_value.monthly if point_value is None else point_value
     if value == "budget":
         raise ValueError("the policy's point value comes from the year's budget: give point_value (元 per point)")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        number = Decimal("NaN")
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"point_value must be a non-negative number of 元 per point, not {value!r}")
     drg, status = (group, GroupStatus.SUCCESS) if isinstance(group, str) else (group.drg, group.status)
     stay = to_frame([claim]).with_columns(drg=pl.lit(drg), group_status=pl.lit(status.value))
     table = institutions if isinstance(institutions, pl.DataFrame) else read_institutions(institutions)
@@ -78,7 +84,7 @@ def estimate(
     points = points_of_cases(cases, resolve(policy, cases), policy)
     row = case_frame(cases, points, policy).row(0, named=True)
     decimals = policy.point_value.decimals
-    value_units = scaled(value, decimals)
+    value_units = scaled(number, decimals)
     return Estimate(
         claim_id=claim.claim_id,
         drg=row["drg"],
