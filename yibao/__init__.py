@@ -7,13 +7,18 @@ from yibao.models import Alliance, Claim, Institution, Region
 
 __version__ = version("yibao")
 
-__all__ = ["Alliance", "Claim", "Institution", "Region", "__version__", "settle"]
+__all__ = ["Alliance", "Claim", "Institution", "Region", "__version__", "estimate", "settle"]
 
 
 def __getattr__(name: str) -> Any:
-    """`yibao.settle(case)`: the year's settlement of a `YearCase` (loads the settlement modules on first use)."""
+    """`yibao.settle(case)`: the year's settlement of a `YearCase`; `yibao.estimate(claim, policy, …)`: one stay's
+    points and payment (the settlement modules load on first use)."""
     if name == "settle":
         from yibao.alliance.settle import settle_year
 
         return settle_year
+    if name == "estimate":
+        from yibao.settlement.estimate import estimate
+
+        return estimate
     raise AttributeError(f"module 'yibao' has no attribute {name!r}")

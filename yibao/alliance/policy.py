@@ -27,7 +27,9 @@ class AllianceBudget(_Section):
     """总额预算 of each alliance: from last year's spending or per capita, less a risk reserve; monthly advances."""
 
     method: Literal["prior", "per_capita"] = Field(description="prior: last year's spending; per_capita: 按人头")
-    per_capita: Decimal | None = Field(None, ge=0, decimal_places=2, description="元 per covered resident")
+    per_capita: Decimal | None = Field(
+        None, ge=0, decimal_places=2, description="per_capita: 元 per covered resident a year"
+    )
     growth: Decimal = Field(Decimal(0), gt=-1, description="prior: × (1 + growth)")
     population_adjustment: bool = Field(False, description="prior: × covered residents ÷ prior_residents")
     score_adjustment: list[tuple[Decimal, Decimal]] = Field(
@@ -62,8 +64,8 @@ class AllianceBudget(_Section):
 class Tier(_Section):
     """起付线 and 报销比例 at one tier (an institution level in the county, or outside it)."""
 
-    deductible: Decimal = Field(Decimal(0), ge=0, decimal_places=2, description="元")
-    ratio: Decimal = Field(ge=0, le=1)
+    deductible: Decimal = Field(Decimal(0), ge=0, decimal_places=2, description="起付线, 元")
+    ratio: Decimal = Field(ge=0, le=1, description="报销比例: share of the eligible cost above the deductible")
 
 
 class VisitTerms(_Section):
@@ -79,28 +81,30 @@ class Reimbursement(_Section):
     """Claim-level fund payment (统筹基金支付): 乙类先行自付, then per visit type deductible, ratio and cap."""
 
     class_b_self_pay_first: Decimal = Field(Decimal(0), ge=0, le=1, description="乙类先行自付比例")
-    inpatient: VisitTerms
-    outpatient: VisitTerms
+    inpatient: VisitTerms = Field(description="住院")
+    outpatient: VisitTerms = Field(description="门诊")
 
 
 class Capitation(_Section):
     """按人头付费 for signed residents (签约): outpatient visits at the alliance's members of `levels`."""
 
     per_signed_resident: Decimal = Field(ge=0, decimal_places=2, description="元 per signed covered resident a year")
-    levels: list[Level] = Field(default_factory=lambda: list(PRIMARY_CARE))
+    levels: list[Level] = Field(
+        default_factory=lambda: list(PRIMARY_CARE), description="levels whose visits by signed residents it covers"
+    )
 
 
 class OverspendBand(_Section):
     """Overspend up to `up_to` × budget (from the band below) of which the fund bears `fund_share`."""
 
-    up_to: Decimal = Field(gt=0)
-    fund_share: Decimal = Field(ge=0, le=1)
+    up_to: Decimal = Field(gt=0, description="the band's upper end, as a share of the budget")
+    fund_share: Decimal = Field(ge=0, le=1, description="share of the overspend in the band the fund bears")
 
 
 class Overspend(_Section):
     """合理超支分担: bands of overspend the fund shares; beyond the last the alliance bears all (超支不补)."""
 
-    bands: list[OverspendBand] = Field(default_factory=list)
+    bands: list[OverspendBand] = Field(default_factory=list, description="rising bands; none: the fund shares nothing")
     min_score: Decimal = Field(Decimal(0), ge=0, le=100, description="below this score the fund shares nothing")
 
     @model_validator(mode="after")
@@ -113,18 +117,20 @@ class Overspend(_Section):
 class AllocationTier(_Section):
     """One tier of a fixed split (e.g. 县 6 of 县:乡:村 = 6:3:1) and the levels it holds."""
 
-    share: Decimal = Field(ge=0)
-    levels: list[Level] = Field(min_length=1)
+    share: Decimal = Field(ge=0, description="the tier's share (e.g. 6 of 6:3:1)")
+    levels: list[Level] = Field(min_length=1, description="the levels of the tier's members")
 
 
 class Allocation(_Section):
     """成员单位分配: by work points × coefficient (with a floor for 基层), or a fixed split by tiers."""
 
-    method: Literal["points", "fixed"] = "points"
+    method: Literal["points", "fixed"] = Field("points", description="by work points, or a fixed split by tiers")
     visit_points: dict[Level, Decimal] = Field(default_factory=dict, description="work points per outpatient visit")
     coefficients: dict[Level, Decimal] = Field(default_factory=dict, description="× weight by level (default 1)")
     primary_care_floor: Decimal | None = Field(None, ge=0, le=1, description="基层 and villages get at least this")
-    primary_care_levels: list[Level] = Field(default_factory=lambda: list(PRIMARY_CARE))
+    primary_care_levels: list[Level] = Field(
+        default_factory=lambda: list(PRIMARY_CARE), description="the levels the floor protects"
+    )
     tiers: list[AllocationTier] = Field(default_factory=list, description="fixed: e.g. 6:3:1 by level lists")
 
     @model_validator(mode="after")

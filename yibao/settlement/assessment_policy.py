@@ -56,9 +56,9 @@ class IndicatorScore(_Section):
     weight: Decimal = Field(ge=0, le=100, description="points out of 100 (分值)")
     target: Decimal = Field(description="目标值, e.g. 0.9 for 90%")
     direction: Literal["higher", "lower"] = Field("higher", description="which way is better")
-    rule: Literal["threshold", "linear"] = "threshold"
+    rule: Literal["threshold", "linear"] = Field("threshold", description="all or nothing, or linear to the floor")
     floor: Decimal | None = Field(None, description="linear only: the value that earns 0 points")
-    when_missing: Literal["zero", "full"] = "zero"
+    when_missing: Literal["zero", "full"] = Field("zero", description="points for a missing value (null)")
 
     @model_validator(mode="after")
     def _floor_on_the_bad_side(self) -> IndicatorScore:
@@ -112,7 +112,7 @@ class Scoring(_Section):
 
     indicators: dict[Indicator, IndicatorScore] = Field(
         default_factory=_default_indicators,
-        description="default: 县域内就诊率 ≥ 90% (30), 基层就诊率 ≥ 65% (30), 签约率 ≥ 50% (20), 下转增长 ≥ 10% (20)",
+        description="the indicators scored, each with its weight and rule; the weights sum to 100",
     )
     decimals: int = Field(2, ge=0, le=6, description="points and score are rounded half-up to these")
     retention_bands: list[RetentionBand] = Field(

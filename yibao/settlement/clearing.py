@@ -92,6 +92,11 @@ def point_value_units(pool_fen: int, total_units: int, unit: int, decimals: int)
     return half_up_div(pool_fen * unit * 10**decimals, 100 * total_units)
 
 
+def points_worth_fen(units: int, value_units: int, unit: int, decimals: int) -> int:
+    """Points (integer units of 1/unit) × a point value (integer units of 10⁻ᵈ 元), in fen, half-up."""
+    return half_up_div(units * value_units * 100, unit * 10**decimals)
+
+
 def clear(policy: Policy, unit: int, points: np.ndarray, share: np.ndarray, deductions: list[Deduction]) -> Clearing:
     """Settle the year from (institution, month) points units and patients' share in fen."""
     n = points.shape[0]
@@ -114,7 +119,7 @@ def clear(policy: Policy, unit: int, points: np.ndarray, share: np.ndarray, dedu
         pool = month_budget[m] + sum(share_by_month[h][m] for h in range(n))
         if fixed != "budget":
             pv = scaled(fixed, pv_decimals)
-            gross = [half_up_div(u * pv * 100, unit * 10**pv_decimals) for u in column]
+            gross = [points_worth_fen(u, pv, unit, pv_decimals) for u in column]
         elif total > 0:
             pv = point_value_units(pool, total, unit, pv_decimals)
             gross = largest_remainder(pool, column)

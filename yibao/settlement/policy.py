@@ -2,7 +2,7 @@
 
 Every number of the point method is a field here with a documented default; the code has none of its own.
 Tables a policy refers to (base points, coefficients, bed-day points, special reviews, deductions, history
-files) are paths relative to the policy file. See `docs/settlement-policy.md` for each key.
+files) are paths relative to the policy file. See `docs/policy-reference.md` for each key.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class HistoryYear(_Section):
     """One past year of grouped claims and its weight (e.g. 2:3:5, oldest to newest)."""
 
     file: Path = Field(description="grouped claims of that year (needs institution_id, drg, total_cost)")
-    weight: Decimal = Field(Decimal(1), gt=0, description="权重")
+    weight: Decimal = Field(Decimal(1), gt=0, description="权重 of the year when the years are combined")
 
 
 class BasePoints(_Section):
@@ -37,7 +37,7 @@ class BasePoints(_Section):
     decimals: int = Field(4, ge=0, le=6, description="base points and case points are rounded half-up to these")
     history: list[HistoryYear] = Field(default_factory=list, description="past years, oldest first")
     iqr_fence: Decimal | None = Field(
-        Decimal("1.5"), ge=0, description="trim each group-year's costs to [Q1 − k·IQR, Q3 + k·IQR]; none: no trim"
+        Decimal("1.5"), ge=0, description="k: trim each group-year's costs to [Q1 − k·IQR, Q3 + k·IQR]"
     )
     table: Path | None = Field(None, description="CSV: drg, base_points, mean_cost (instead of history)")
     mean_cost_all: Decimal | None = Field(None, gt=0, description="mean cost of all cases (元), with `table`")
@@ -54,8 +54,8 @@ class BasePoints(_Section):
 class Coefficients(_Section):
     """差异系数: computed from history (`mean_cost[h,g] / mean_cost[all,g]`), per level, from a table, or none."""
 
-    method: Literal["computed", "level", "table", "none"] = "none"
-    decimals: int = Field(4, ge=0, le=6)
+    method: Literal["computed", "level", "table", "none"] = Field("none", description="where coefficients come from")
+    decimals: int = Field(4, ge=0, le=6, description="computed coefficients are rounded half-up to these")
     levels: dict[Level, Decimal] = Field(default_factory=dict, description="coefficient per institution level")
     table: Path | None = Field(None, description="CSV: institution_id, drg, coefficient")
     uniform_groups: list[str] = Field(default_factory=list, description="同病同价: groups with coefficient 1")
@@ -72,8 +72,8 @@ class Coefficients(_Section):
 class HighRatioTier(_Section):
     """A high-ratio threshold for groups whose base points are at most `max_base_points` (none: all above)."""
 
-    max_base_points: Decimal | None = None
-    ratio: Decimal = Field(gt=1)
+    max_base_points: Decimal | None = Field(None, description="the tier holds groups with base points up to this")
+    ratio: Decimal = Field(gt=1, description="the high-ratio threshold of the tier's groups")
 
 
 class CaseClasses(_Section):
@@ -81,8 +81,10 @@ class CaseClasses(_Section):
 
     low_ratio: Decimal = Field(Decimal("0.4"), gt=0, description="r ≤ low: base × r (低倍率)")
     mid_band_upper: Decimal | None = Field(None, description="low < r ≤ this: base × (r + mid_band_add)")
-    mid_band_add: Decimal = Field(Decimal("0.2"), ge=0)
-    high_ratio_by: Literal["base_points", "level"] = "base_points"
+    mid_band_add: Decimal = Field(Decimal("0.2"), ge=0, description="added to r in the mid band")
+    high_ratio_by: Literal["base_points", "level"] = Field(
+        "base_points", description="high-ratio thresholds by the group's base points (tiers) or by level"
+    )
     high_ratio_tiers: list[HighRatioTier] = Field(
         default_factory=lambda: [
             HighRatioTier(max_base_points=Decimal(100), ratio=Decimal(3)),
@@ -97,7 +99,7 @@ class CaseClasses(_Section):
                                  DischargeMode.DEATH],
         description="未完成治疗: base × coef × r capped at base, when r < incomplete_max_ratio",
     )  # fmt: skip
-    incomplete_max_ratio: Decimal = Field(Decimal(1), gt=0)
+    incomplete_max_ratio: Decimal = Field(Decimal(1), gt=0, description="未完成治疗 only when r is below this")
     ambiguous_suffix: str = Field("QY", min_length=1, description="DRG codes ending so are ambiguous (歧义组)")
     ambiguous_ratio: Decimal = Field(Decimal(1), ge=0, description="歧义组: cost ÷ mean_cost[all] × scale × this")
     ungrouped_ratio: Decimal = Field(Decimal(1), ge=0, description="未入组/无基准点数: the same conversion × this")
@@ -125,8 +127,8 @@ class CaseClasses(_Section):
 class Readmission(_Section):
     """再入院: the earlier of two stays with the same DRG within `days` has its points × `factor`."""
 
-    days: int | None = Field(15, ge=0, description="none: no readmission rule")
-    factor: Decimal = Field(Decimal("0.5"), ge=0, le=1)
+    days: int | None = Field(15, ge=0, description="next admission − this discharge ≤ days counts as a readmission")
+    factor: Decimal = Field(Decimal("0.5"), ge=0, le=1, description="the earlier stay's points × this")
     same_institution: bool = Field(True, description="only stays at the same institution count")
     excepted_groups: list[str] = Field(default_factory=list, description="DRG or ADRG codes exempt (放化疗 …)")
 
@@ -134,8 +136,10 @@ class Readmission(_Section):
 class Budget(_Section):
     """年度住院统筹基金预算 and what counts as the patients' share (个人负担) in the point value."""
 
-    fund_budget: Decimal = Field(ge=0, decimal_places=2, description="元")
-    patient_share: list[Literal["own_share", "self_pay_cost"]] = Field(default_factory=lambda: ["own_share"])
+    fund_budget: Decimal = Field(ge=0, decimal_places=2, description="年度住院统筹基金预算, 元")
+    patient_share: list[Literal["own_share", "self_pay_cost"]] = Field(
+        default_factory=lambda: ["own_share"], description="claim columns counted as the patients' share (个人负担)"
+    )
     monthly_weights: list[Decimal] = Field(
         default_factory=lambda: [Decimal(1)] * 12, description="how the budget spreads over months 1..12"
     )
@@ -150,21 +154,25 @@ class Budget(_Section):
 class PointValue(_Section):
     """点值: decimals it is published with; the monthly provisional value (from the budget, or given)."""
 
-    decimals: int = Field(4, ge=0, le=8)
+    decimals: int = Field(4, ge=0, le=8, description="point values (元 per point) are rounded half-up to these")
     monthly: Literal["budget"] | Decimal = Field("budget", description="'budget' or a fixed 元 per point")
 
 
 class Monthly(_Section):
     """月度预结算: prepayment ratio and quality deposit withheld (质量保证金)."""
 
-    prepayment_ratio: Decimal = Field(Decimal("0.9"), ge=0, le=1)
-    quality_deposit_ratio: Decimal = Field(Decimal(0), ge=0, le=1, description="of each monthly advance")
+    prepayment_ratio: Decimal = Field(Decimal("0.9"), ge=0, le=1, description="share of a month's due advanced")
+    quality_deposit_ratio: Decimal = Field(
+        Decimal(0), ge=0, le=1, description="质量保证金: share of each monthly advance withheld"
+    )
 
 
 class Clearing(_Section):
     """年度清算: deposit returned and audit deductions (违规扣减)."""
 
-    deposit_returned_ratio: Decimal = Field(Decimal(1), ge=0, le=1)
+    deposit_returned_ratio: Decimal = Field(
+        Decimal(1), ge=0, le=1, description="share of the year's quality deposit returned at the clearing"
+    )
     deductions_table: Path | None = Field(None, description="CSV: institution_id, points, amount, reason")
     deduction_factor: Decimal = Field(Decimal(1), ge=0, description="k in amount × k and points × point value × k")
 
@@ -172,22 +180,22 @@ class Clearing(_Section):
 class Policy(_Section):
     """一个统筹区一年的 DRG 点数法结算办法."""
 
-    name: str = Field(min_length=1)
-    year: int = Field(ge=2000, le=2100)
-    budget: Budget
-    base_points: BasePoints
-    coefficients: Coefficients = Coefficients()
-    case_classes: CaseClasses = CaseClasses()
-    readmission: Readmission = Readmission()
-    point_value: PointValue = PointValue()
-    monthly: Monthly = Monthly()
-    clearing: Clearing = Clearing()
+    name: str = Field(min_length=1, description="the policy's name, shown on the results")
+    year: int = Field(ge=2000, le=2100, description="the year settled: stays discharged (visits made) in it")
+    budget: Budget = Field(description="年度住院统筹基金预算")
+    base_points: BasePoints = Field(description="基准点数: from past years or a table")
+    coefficients: Coefficients = Field(Coefficients(), description="差异系数")
+    case_classes: CaseClasses = Field(CaseClasses(), description="病例分类 and their thresholds")
+    readmission: Readmission = Field(Readmission(), description="再入院")
+    point_value: PointValue = Field(PointValue(), description="点值")
+    monthly: Monthly = Field(Monthly(), description="月度预结算")
+    clearing: Clearing = Field(Clearing(), description="年度清算")
     alliance_budget: AllianceBudget | None = Field(None, description="医共体总额预算; none: no alliance settlement")
     reimbursement: Reimbursement | None = Field(None, description="claim-level fund payment (alliance settlement)")
     capitation: Capitation | None = Field(None, description="按人头 for signed residents; none: no capitation")
-    overspend: Overspend = Overspend()
-    allocation: Allocation = Allocation()
-    assessment: Scoring = Scoring()
+    overspend: Overspend = Field(Overspend(), description="合理超支分担 (alliance settlement)")
+    allocation: Allocation = Field(Allocation(), description="成员单位分配 (alliance settlement)")
+    assessment: Scoring = Field(Scoring(), description="考核评分表 (alliance settlement)")
     folder: Path = Field(Path("."), exclude=True, description="where relative table paths start")
 
     def updated(self, changes: dict[str, Any]) -> Policy:

@@ -33,9 +33,8 @@ MONEY_COLUMNS = ("patient_share_fen", "gross_fen", "deductions_fen", "prepaid_fe
 
 
 @dataclass(frozen=True, eq=False)
-class CoreResult:
-    """The arrays of one run: per case (class, r, base, coefficient, points units, readmission), per
-    (institution, month) points units, patients' share (fen) and cases; and the clearing."""
+class CasePoints:
+    """Per case: class, r (NaN where none), base, coefficient, points (integer units) and the readmission flag."""
 
     klass: np.ndarray
     ratio: np.ndarray
@@ -43,6 +42,13 @@ class CoreResult:
     coefficient: np.ndarray
     units: np.ndarray
     readmitted: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class CoreResult(CasePoints):
+    """The arrays of one run: the cases' points, per (institution, month) points units, patients' share (fen) and
+    cases; and the clearing."""
+
     points: np.ndarray
     share: np.ndarray
     counts: np.ndarray
@@ -72,13 +78,11 @@ def patient_share_fen(cases: SettlementCases, policy: Policy) -> np.ndarray:
     return share
 
 
-def settle_core(
-    cases: SettlementCases, tables: PolicyTables, policy: Policy, deductions: list[Deduction]
-) -> CoreResult:
-    """Points of every case, sums per institution and month, and the clearing."""
+def points_of_cases(cases: SettlementCases, tables: PolicyTables, policy: Policy) -> CasePoints:
+    """Class and points of every case (the compiled kernel)."""
     rules, readmission = policy.case_classes, policy.readmission
     gap = cases.gap_same_institution if readmission.same_institution else cases.gap_any
-    klass, ratio, base, coefficient, units, readmitted = case_points(
+    return CasePoints(*case_points(
         cases.group, cases.institution, cases.cost_fen, cases.los_days, cases.discharge_mode, gap,
         tables.special_units, tables.group_kind, tables.base, tables.mean_cost, tables.bed_day_points,
         tables.high_by_group, tables.readmission_excepted, tables.coefficient, tables.high_by_institution,
@@ -89,13 +93,20 @@ def settle_core(
         -1 if rules.los_outside_max is None else rules.los_outside_max,
         -1 if rules.los_outside_min is None else rules.los_outside_min,
         -1 if readmission.days is None else readmission.days, float(readmission.factor),
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+def settle_core(
+    cases: SettlementCases, tables: PolicyTables, policy: Policy, deductions: list[Deduction]
+) -> CoreResult:
+    """Points of every case, sums per institution and month, and the clearing."""
+    case = points_of_cases(cases, tables, policy)
     n = cases.institutions.height
-    points = sum_by_month(cases.institution, cases.month, units, n)
+    points = sum_by_month(cases.institution, cases.month, case.units, n)
     share = sum_by_month(cases.institution, cases.month, patient_share_fen(cases, policy), n)
     counts = sum_by_month(cases.institution, cases.month, np.ones(len(cases), dtype=np.int64), n)
     clearing = clear(policy, tables.unit, points, share, deductions)
-    return CoreResult(klass, ratio, base, coefficient, units, readmitted, points, share, counts, clearing)
+    return CoreResult(**vars(case), points=points, share=share, counts=counts, clearing=clearing)
 
 
 def _decimal(units: pl.Expr, decimals: int) -> pl.Expr:
@@ -129,12 +140,12 @@ def _rule_text(policy: Policy) -> pl.Expr:
     )  # fmt: skip
 
 
-def case_frame(cases: SettlementCases, core: CoreResult, policy: Policy) -> pl.DataFrame:
+def case_frame(cases: SettlementCases, case: CasePoints, policy: Policy) -> pl.DataFrame:
     """Per-case explanation: class, r, base points, coefficient, points and the rule."""
     decimals = policy.base_points.decimals
     arrays = pl.DataFrame(
-        {"klass": core.klass, "ratio": core.ratio, "base_points": core.base, "coefficient": core.coefficient,
-         "units": core.units, "readmission": core.readmitted}
+        {"klass": case.klass, "ratio": case.ratio, "base_points": case.base, "coefficient": case.coefficient,
+         "units": case.units, "readmission": case.readmitted}
     ).with_columns(pl.col("ratio", "base_points", "coefficient").fill_nan(None))  # fmt: skip
     named = arrays.select(
         *_rule_text(policy),
