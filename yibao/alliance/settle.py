@@ -17,7 +17,7 @@ from yibao.alliance.outcome import outcome
 from yibao.alliance.policy import AllianceBudget, Reimbursement
 from yibao.alliance.reimbursement import OUT_OF_COUNTY, fund_payments
 from yibao.alliance.source import BATCH_CLAIMS, Batch, YearSource
-from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table, trimmed_text
+from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table
 from yibao.errors import InputError
 from yibao.io.write import write_frame
 from yibao.models.enums import Level, VisitType
@@ -111,11 +111,8 @@ def _marked(claims: pl.DataFrame, year: int, duplicates: pl.Series, institutions
 def _registered_elsewhere(stays: pl.DataFrame, source: YearSource) -> pl.DataFrame:
     """claim_id and reason of the charged stays whose patient the residents table lists in another county."""
     charged = stays.filter(pl.col("reason").is_null())
-    persons = charged["person_key"].unique().drop_nulls()
-    residents = source.residents.select(trimmed_text("person_key", "residence_county")).filter(
-        pl.col("person_key").is_in(persons.implode())
-    )
-    listed = charged.join(residents.collect(), on="person_key", suffix="_listed")
+    residents = source.listed(charged["person_key"].unique().drop_nulls())
+    listed = charged.join(residents, on="person_key", suffix="_listed")
     elsewhere = listed.filter(pl.col("residence_county_listed").ne_missing(pl.col("residence_county")))
     return elsewhere.select("claim_id", reason=pl.lit(ELSEWHERE))
 
@@ -239,9 +236,10 @@ def _settle_batch(
         residents.select("person_key", "person", listed="residence_county"), on="person_key", how="left",
         maintain_order="left",
     )  # fmt: skip
-    unlisted = kept.filter(pl.col("person").is_null())["person_key"].unique()
     elsewhere = pl.col("listed").ne_missing(pl.col("residence_county")) & pl.col("person").is_not_null()
-    elsewhere |= pl.col("person").is_null() & pl.col("person_key").is_in(source.registered(unlisted).implode())
+    if not source.whole:  # listed in a county of another batch
+        unlisted = source.listed(kept.filter(pl.col("person").is_null())["person_key"].unique())["person_key"]
+        elsewhere |= pl.col("person").is_null() & pl.col("person_key").is_in(unlisted.implode())
     moved = kept.filter(elsewhere).select("claim_id", "row", reason=pl.lit(ELSEWHERE))
     kept = kept.filter(~elsewhere).drop("listed")
     excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason"), moved])

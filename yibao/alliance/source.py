@@ -143,10 +143,13 @@ class YearSource:
         county = trimmed_text("residence_county")
         return self.residents.filter(_in(county, batch.counties)).collect(engine="streaming")
 
-    def registered(self, persons: pl.Series) -> pl.Series:
-        """Which of `persons` (trimmed person keys) are in the residents table, in any county."""
+    def listed(self, persons: pl.Series) -> pl.DataFrame:
+        """person_key and residence_county of those of `persons` (trimmed keys) the residents table lists, in any
+        county: candidates by a 64-bit hash of the key, then matched as text."""
+        keys = trimmed_text("person_key", "residence_county")
         if persons.is_empty():
-            return persons
-        person = trimmed_text("person_key")
-        listed = self.residents.select(person).filter(pl.col("person_key").is_in(persons.implode()))
-        return listed.collect(engine="streaming")["person_key"]
+            return self.residents.select(keys).clear().collect()
+        hashes = persons.hash(7).unique()
+        candidates = self.residents.select(keys).filter(pl.col("person_key").hash(7).is_in(hashes.implode()))
+        found = candidates.collect(engine="streaming")
+        return found.filter(pl.col("person_key").is_in(persons.implode()))
