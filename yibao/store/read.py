@@ -35,15 +35,18 @@ def get_run(engine: Engine, run_id: int) -> Run:
 
 
 def _frame(engine: Engine, model: type[SQLModel], run_id: int, columns: tuple[str, ...], key: str) -> pl.DataFrame:
-    """A run's rows of one table, by `key`, in the settlement's columns (exact decimals as Decimal)."""
+    """A run's rows of one table, sorted by `key` as polars sorts (by code point, whatever the database's collation),
+    in the settlement's columns (exact decimals as Decimal)."""
     table = model.__table__  # type: ignore[attr-defined]
     with engine.connect() as connection:
-        rows = connection.execute(table.select().where(table.c.run_id == run_id).order_by(table.c[key])).mappings()
+        rows = connection.execute(table.select().where(table.c.run_id == run_id)).mappings()
         records = [
             {c: Decimal(row[c]) if c in DECIMAL_COLUMNS and row[c] is not None else row[c] for c in columns}
             for row in rows
         ]
-    return pl.DataFrame(records, schema=list(columns), orient="row") if records else pl.DataFrame(schema=columns)
+    if not records:
+        return pl.DataFrame(schema=columns)
+    return pl.DataFrame(records, schema=list(columns), orient="row").sort(key)
 
 
 def run_statements(engine: Engine, run_id: int) -> dict[str, pl.DataFrame]:

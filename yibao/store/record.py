@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 import yibao
@@ -17,6 +17,7 @@ from yibao.alliance.settle import YearSettlement
 from yibao.errors import StoreError
 from yibao.store.hashes import bytes_hash, frame_parquet
 from yibao.store.inputs import InputHashes, year_hashes
+from yibao.store.schema import reason
 from yibao.store.tables import AllianceStatementRow, DirectRow, MemberRow, Run
 
 ANNUAL = "annual"
@@ -120,6 +121,6 @@ def record_year(
         if found is None:
             raise
         return found, False
-    except OperationalError as error:
-        raise StoreError(f"the run could not be recorded (nothing was written to the store): {error.orig}") from None
+    except DBAPIError as error:
+        raise StoreError(f"the run could not be recorded (nothing was written to the store): {reason(error)}") from None
     return run, True
