@@ -3,6 +3,7 @@ schema versions, the CLI, and no personal data on record — on SQLite and on Po
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import re
 import shutil
@@ -140,6 +141,23 @@ def test_a_changed_organisation_table_makes_a_new_run(tmp_path: Path, case: Path
     residents.write_text(residents.read_text(encoding="utf-8").replace(",false", ",true", 1), encoding="utf-8")
     second, new = _record(engine, case, tmp_path / "out")
     assert new and second.tables_hash != first.tables_hash
+
+
+def test_a_province_sized_year_fits(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    """Money and counts beyond 32 bits (a province's year in fen) are stored and read back exactly (BIGINT)."""
+    big = 2**40
+
+    def scaled(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(pl.col(c) * big for c, t in frame.schema.items() if t.is_integer())
+
+    province = dataclasses.replace(settled, alliances=scaled(settled.alliances), members=scaled(settled.members),
+                                   direct=scaled(settled.direct), region=scaled(settled.region))  # fmt: skip
+    engine = open_store(url)
+    run, _ = record_year(engine, CASE, province, tmp_path / "out")
+    assert run.rows_read == settled.region["claims_read"][0] * big
+    stored = run_statements(engine, run.id)
+    for name in ("alliances", "members", "direct"):
+        assert stored[name].to_dicts() == getattr(province, name).sort(stored[name].columns[0]).to_dicts(), name
 
 
 def test_statements_come_back_in_code_point_order(url: str, tmp_path: Path, case: Path) -> None:
