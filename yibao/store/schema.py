@@ -58,7 +58,8 @@ def migrate(connection: Connection) -> int:
     """Run the migration steps above the stored version; the version the store is now at.
 
     On PostgreSQL the transaction first takes `MIGRATION_LOCK`: a second opener waits for the first to commit and
-    then finds the schema in place (SQLite's write lock does the same there)."""
+    then finds the schema in place. (pysqlite runs SQLite's DDL outside the transaction; there a racing opener fails
+    and `open_store` looks again once.)"""
     if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
     current = stored_version(connection)
