@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from tests.databases import DATABASES, store_database
 from yibao.alliance.case_dir import load_year_case
 from yibao.alliance.settle import settle_year
 from yibao.cli import app
@@ -32,14 +34,16 @@ CHARTS = ("budget", "outcome", "point-value", "allocation")
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite store holding one run of the worked case (run 1)."""
+@pytest.fixture(scope="module", params=DATABASES)
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store holding one run of the worked case (run 1), on SQLite and on PostgreSQL."""
     folder = tmp_path_factory.mktemp("store")
-    url = f"sqlite:///{folder / 'runs.db'}"
-    run, _ = record_year(open_store(url), CASE, settle_year(load_year_case(CASE)), folder / "settled")
-    assert run.id == 1
-    return url
+    with store_database(request.param, folder) as url:
+        engine = open_store(url)
+        run, _ = record_year(engine, CASE, settle_year(load_year_case(CASE)), folder / "settled")
+        engine.dispose()
+        assert run.id == 1
+        yield url
 
 
 def _report(store: str, out: Path) -> Path:

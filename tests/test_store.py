@@ -1,11 +1,16 @@
 """The settlement-run store: round trip, idempotence, new runs for changed inputs, rollback, concurrent writers,
-schema versions, the CLI, and no personal data on record."""
+schema versions, the CLI, and no personal data on record — on SQLite and on PostgreSQL (tests/databases.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
+import re
 import shutil
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -13,10 +18,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 from sqlalchemy import Engine, String, create_engine, func, inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from typer.testing import CliRunner
 
 import yibao
+from tests.databases import DATABASES, postgres_database, store_database
 from yibao.alliance.case_dir import load_year_case
 from yibao.alliance.settle import YearSettlement, settle_year
 from yibao.cli import app
@@ -25,6 +31,7 @@ from yibao.settlement.policy import load_policy
 from yibao.store import (
     SCHEMA_VERSION,
     diff_runs,
+    list_runs,
     open_store,
     record_year,
     run_frames,
@@ -36,7 +43,7 @@ from yibao.store import schema as schema_module
 from yibao.store.detail_tables import SETTLEMENT_TABLES, VERSION_2_TABLES, IndicatorRow
 from yibao.store.hashes import bytes_hash, claims_hash, policy_tables
 from yibao.store.read import FRAMES
-from yibao.store.schema import STORE_TABLES
+from yibao.store.schema import STORE_TABLES, migrate, store_url
 from yibao.store.tables import (
     VERSION_1_TABLES,
     AllianceStatementRow,
@@ -68,6 +75,20 @@ def _url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'runs.db'}"
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new PostgreSQL database's URL."""
+    with postgres_database() as database:
+        yield database
+
+
+@pytest.fixture(params=DATABASES)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store's database URL: a SQLite file, or a new PostgreSQL database."""
+    with store_database(request.param, tmp_path) as database:
+        yield database
+
+
 def _counts(engine: Engine) -> dict[str, int]:
     """Rows per table."""
     with engine.connect() as connection:
@@ -94,12 +115,20 @@ def _settled_frame(result: YearSettlement, name: str) -> pl.DataFrame:
     return frame
 
 
+def _in_stored_order(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A settled frame in the order the store gives it back: by its ids (institution or alliance, then month)."""
+    keys = {"advances": ["alliance_id", "month"], "points.months": ["institution_id", "month"]}.get(
+        name, [c for c in ("institution_id", "alliance_id") if c in frame.columns][:1]
+    )
+    return frame.sort(keys) if keys else frame
+
+
 def _record(engine: Engine, folder: Path, out: Path) -> tuple[Run, bool]:
     return record_year(engine, folder, settle_year(load_year_case(folder)), out)
 
 
-def test_round_trip(tmp_path: Path, settled: YearSettlement) -> None:
-    engine = open_store(_url(tmp_path))
+def test_round_trip(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(url)
     run, new = record_year(engine, CASE, settled, tmp_path / "out")
     assert new and run.id == 1
     assert (run.kind, run.period, run.status, run.library_version) == ("annual", "2025", "complete", yibao.__version__)
@@ -107,7 +136,8 @@ def test_round_trip(tmp_path: Path, settled: YearSettlement) -> None:
     assert (run.rows_read, run.rows_accepted, run.rows_rejected) == (
         region["claims_read"], region["claims_charged"], region["claims_excluded"],
     )  # fmt: skip
-    assert run.created_at.tzinfo is not None
+    assert run.created_at.utcoffset() == timedelta(0)
+    assert [r.created_at for r in list_runs(engine)] == [run.created_at]
     stored = run_statements(engine, run.id)
     for name in ("alliances", "members", "direct"):
         expected = getattr(settled, name).sort(stored[name].columns[0])
@@ -119,18 +149,18 @@ def test_round_trip(tmp_path: Path, settled: YearSettlement) -> None:
     assert pl.read_parquet(claims_file).equals(settled.claims.collect())
 
 
-def test_recording_again_finds_the_run(tmp_path: Path, settled: YearSettlement) -> None:
-    engine = open_store(_url(tmp_path))
+def test_recording_again_finds_the_run(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(url)
     first, _ = record_year(engine, CASE, settled, tmp_path / "out")
     before = _counts(engine)
-    again, new = record_year(open_store(_url(tmp_path)), CASE, settle_year(load_year_case(CASE)), tmp_path / "out2")
+    again, new = record_year(open_store(url), CASE, settle_year(load_year_case(CASE)), tmp_path / "out2")
     assert not new and again.id == first.id
     assert _counts(engine) == before == ONE_RUN
     assert not (tmp_path / "out2").exists()
 
 
-def test_a_changed_policy_table_or_claims_file_makes_a_new_run(tmp_path: Path, case: Path) -> None:
-    engine = open_store(_url(tmp_path))
+def test_a_changed_policy_table_or_claims_file_makes_a_new_run(url: str, tmp_path: Path, case: Path) -> None:
+    engine = open_store(url)
     first, _ = _record(engine, case, tmp_path / "out")
     assert case / "base_points.csv" in policy_tables(load_year_case(case).policy)
     table = case / "base_points.csv"
@@ -159,8 +189,53 @@ def test_a_changed_organisation_table_makes_a_new_run(tmp_path: Path, case: Path
     assert new and second.tables_hash != first.tables_hash
 
 
-def test_a_failure_midway_leaves_no_run(tmp_path: Path, settled: YearSettlement, monkeypatch) -> None:
-    engine = open_store(_url(tmp_path))
+def test_a_province_sized_year_fits(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    """Money and counts beyond 32 bits (a province's year in fen) are stored and read back exactly (BIGINT), in
+    every frame of the run."""
+    big = 2**40
+
+    def scaled(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(
+            pl.col(c) * big for c, t in frame.schema.items() if t.is_integer() and c not in ("year", "month")
+        )
+
+    points = settled.points
+    province = dataclasses.replace(
+        settled, alliances=scaled(settled.alliances), members=scaled(settled.members), direct=scaled(settled.direct),
+        region=scaled(settled.region), advances=scaled(settled.advances), indicators=scaled(settled.indicators),
+        points=dataclasses.replace(points, region=scaled(points.region), months=scaled(points.months),
+                                   institutions=scaled(points.institutions)),
+    )  # fmt: skip
+    engine = open_store(url)
+    run, _ = record_year(engine, CASE, province, tmp_path / "out")
+    assert run.rows_read == settled.region["claims_read"][0] * big
+    stored = run_frames(engine, run.id)
+    assert stored["points.region"]["pool_fen"][0] == settled.points.region["pool_fen"][0] * big > 2**31
+    for name, frame in stored.items():
+        assert frame.to_dicts() == _in_stored_order(name, _settled_frame(province, name)).to_dicts(), name
+
+
+def test_runs_come_back_in_code_point_order(url: str, tmp_path: Path, case: Path) -> None:
+    """Statements and the version-2 frames, whatever the database's collation (the PostgreSQL test databases use
+    ICU's, which puts "va" before "VB")."""
+    for name in ("institutions.csv", "claims.csv"):
+        table = case / name
+        table.write_text(re.sub(r"\bVA\b", "va", table.read_text(encoding="utf-8")), encoding="utf-8")
+    result = settle_year(load_year_case(case))
+    engine = open_store(url)
+    run, _ = record_year(engine, case, result, tmp_path / "out")
+    members = run_statements(engine, run.id)["members"]
+    assert members["institution_id"].to_list() == ["HA", "HB", "TA", "TB", "VB", "va"]
+    assert members.to_dicts() == result.members.sort("institution_id").to_dicts()
+    frames = run_frames(engine, run.id)
+    for name in ("points.months", "points.institutions"):
+        ids = frames[name]["institution_id"].unique(maintain_order=True).to_list()
+        assert "va" in ids and ids == sorted(ids), name
+        assert frames[name].to_dicts() == _in_stored_order(name, _settled_frame(result, name)).to_dicts(), name
+
+
+def test_a_failure_midway_leaves_no_run(url: str, tmp_path: Path, settled: YearSettlement, monkeypatch) -> None:
+    engine = open_store(url)
 
     def broken(*args: object) -> list:
         raise RuntimeError("disk full")
@@ -175,11 +250,11 @@ def test_a_failure_midway_leaves_no_run(tmp_path: Path, settled: YearSettlement,
 
 
 def test_a_failing_last_insert_takes_back_every_row_before_it(
-    tmp_path: Path, settled: YearSettlement, monkeypatch
+    url: str, tmp_path: Path, settled: YearSettlement, monkeypatch
 ) -> None:
     """The input files are inserted last, after the region, point-method and indicator rows: one listed twice
     fails there, and the whole run is taken back."""
-    engine = open_store(_url(tmp_path))
+    engine = open_store(url)
     real = record_module._input_rows
 
     def twice(*args: object) -> list:
@@ -199,13 +274,11 @@ def _record_in_child(url: str, result: YearSettlement, out: str, barrier: Barrie
     answers.put((run.id, new))
 
 
-def test_two_processes_recording_at_once_end_with_one_run(tmp_path: Path, settled: YearSettlement) -> None:
+def test_two_processes_recording_at_once_end_with_one_run(url: str, tmp_path: Path, settled: YearSettlement) -> None:
     context = multiprocessing.get_context("spawn")
     barrier, answers = context.Barrier(2), context.Queue()
     children = [
-        context.Process(
-            target=_record_in_child, args=(_url(tmp_path), settled, str(tmp_path / "out"), barrier, answers)
-        )
+        context.Process(target=_record_in_child, args=(url, settled, str(tmp_path / "out"), barrier, answers))
         for _ in range(2)
     ]
     for child in children:
@@ -216,16 +289,53 @@ def test_two_processes_recording_at_once_end_with_one_run(tmp_path: Path, settle
     results = sorted(answers.get(timeout=5) for _ in children)
     assert [run_id for run_id, _ in results] == [1, 1]
     assert sorted(new for _, new in results) == [False, True]
-    engine = open_store(_url(tmp_path))
-    with engine.connect() as connection:
-        assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    engine = open_store(url)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
     assert _counts(engine)["run"] == 1 and _counts(engine)["alliance_statement"] == 2
 
 
-def test_losing_the_race_returns_the_run_the_other_writer_recorded(
-    tmp_path: Path, settled: YearSettlement, monkeypatch
+def _migrate_in_child(url: str, barrier: Barrier, answers: Queue) -> None:
+    engine = create_engine(store_url(url))
+    with engine.connect():
+        barrier.wait()
+    try:
+        with engine.begin() as connection:
+            answers.put(migrate(connection))
+    except SQLAlchemyError as error:
+        answers.put(f"{type(error).__name__}: {error}")
+
+
+@pytest.mark.parametrize("start", ["empty", "version 1"])
+def test_postgres_migrations_at_once_take_turns(
+    start: str, postgres_url: str, tmp_path: Path, settled: YearSettlement, monkeypatch
 ) -> None:
-    engine = open_store(_url(tmp_path))
+    """Creating a store, or migrating a version-1 store to version 2: each opener waits for the one before it (an
+    advisory lock) rather than failing and leaning on `open_store`'s second look. (On SQLite the DDL runs outside
+    pysqlite's transaction; concurrent openers rely on that second look.)"""
+    old = _version_1_store(postgres_url, tmp_path / "out", settled, monkeypatch) if start == "version 1" else None
+    context = multiprocessing.get_context("spawn")
+    barrier, answers = context.Barrier(4), context.Queue()
+    children = [context.Process(target=_migrate_in_child, args=(postgres_url, barrier, answers)) for _ in range(4)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    assert [answers.get(timeout=5) for _ in children] == [SCHEMA_VERSION] * 4
+    engine = open_store(postgres_url)
+    with engine.connect() as connection:
+        assert connection.execute(select(SchemaVersion.version)).scalar_one() == SCHEMA_VERSION
+        assert {m.__tablename__ for m in STORE_TABLES} <= set(inspect(connection).get_table_names())
+    assert _counts(engine)["schema_version"] == 1
+    if old is not None:
+        assert _counts(engine)["run"] == 1 and run_frames(engine, old.id)["points.months"].is_empty()
+
+
+def test_losing_the_race_returns_the_run_the_other_writer_recorded(
+    url: str, tmp_path: Path, settled: YearSettlement, monkeypatch
+) -> None:
+    engine = open_store(url)
     first, _ = record_year(engine, CASE, settled, tmp_path / "out")
     looks: list[Run | None] = []
     real_find = record_module.find_run
@@ -241,12 +351,12 @@ def test_losing_the_race_returns_the_run_the_other_writer_recorded(
     assert _counts(engine)["run"] == 1 and _counts(engine)["alliance_statement"] == 2
 
 
-def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    engine = open_store(_url(tmp_path))
+def test_a_newer_schema_is_refused(url: str) -> None:
+    engine = open_store(url)
     with engine.begin() as connection:
         connection.execute(SchemaVersion.__table__.update().values(version=SCHEMA_VERSION + 1))
     with pytest.raises(StoreError, match="newer than this library"):
-        open_store(_url(tmp_path))
+        open_store(url)
 
 
 def test_claims_hash_of_files_and_frames(tmp_path: Path) -> None:
@@ -261,8 +371,8 @@ def test_claims_hash_of_files_and_frames(tmp_path: Path) -> None:
     assert claims_hash(folder) != before
 
 
-def test_cli_settle_records_then_runs_list_and_show(tmp_path: Path) -> None:
-    url = _url(tmp_path)
+def test_cli_settle_records_then_runs_list_and_show(url: str, tmp_path: Path) -> None:
+    url = url.replace("postgresql+psycopg://", "postgresql://")  # as bureau staff write it
     result = runner.invoke(app, ["settle", str(CASE), "--out", str(tmp_path / "out"), "--db", url])
     assert result.exit_code == 0, result.output
     assert "run 1 recorded" in result.output
@@ -285,8 +395,8 @@ def test_settle_without_db_records_nothing(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "yibao.db").exists() and "recorded" not in result.output
 
 
-def test_no_person_key_on_record(tmp_path: Path, settled: YearSettlement) -> None:
-    engine = open_store(_url(tmp_path))
+def test_no_person_key_on_record(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(url)
     run, _ = record_year(engine, CASE, settled, tmp_path / "out")
     keys = set(pl.read_csv(CASE / "residents.csv")["person_key"]) | set(pl.read_csv(CASE / "claims.csv")["person_key"])
     texts: list[str] = []
@@ -312,17 +422,13 @@ def test_the_tables_hold_every_statement_column(settled: YearSettlement) -> None
     ]  # fmt: skip
 
 
-def test_every_frame_round_trips(tmp_path: Path, settled: YearSettlement) -> None:
-    engine = open_store(_url(tmp_path))
+def test_every_frame_round_trips(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(url)
     run, _ = record_year(engine, CASE, settled, tmp_path / "out")
     stored = run_frames(engine, run.id)
     assert tuple(stored) == FRAMES
     for name, frame in stored.items():
-        expected = _settled_frame(settled, name)
-        keys = {"advances": ["alliance_id", "month"], "points.months": ["institution_id", "month"]}.get(
-            name, [c for c in ("institution_id", "alliance_id") if c in expected.columns][:1]
-        )
-        expected = expected.sort(keys) if keys else expected
+        expected = _in_stored_order(name, _settled_frame(settled, name))
         assert frame.columns == expected.columns, name
         assert frame.height == expected.height > 0, name
         assert frame.to_dicts() == expected.to_dicts(), name
@@ -332,8 +438,8 @@ def test_every_frame_round_trips(tmp_path: Path, settled: YearSettlement) -> Non
     )
 
 
-def test_the_inputs_snapshot(tmp_path: Path, settled: YearSettlement) -> None:
-    engine = open_store(_url(tmp_path))
+def test_the_inputs_snapshot(url: str, tmp_path: Path, settled: YearSettlement) -> None:
+    engine = open_store(url)
     run, _ = record_year(engine, CASE, settled, tmp_path / "out")
     inputs = run_inputs(engine, run.id)
     assert inputs.policy_name == "policy.toml"
@@ -350,21 +456,29 @@ def test_the_inputs_snapshot(tmp_path: Path, settled: YearSettlement) -> None:
         run_inputs(engine, 7)
 
 
-def test_a_version_1_store_is_migrated_in_place(
-    tmp_path: Path, case: Path, settled: YearSettlement, monkeypatch
-) -> None:
-    """A store written by the version-1 library (its tables only, its rows only) opens as version 2 and keeps its
-    run; the run has no version-2 rows, and a new run records them all."""
+def _version_1_store(url: str, out: Path, settled: YearSettlement, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """A store as the version-1 library wrote it (its tables only, its rows only), with the worked case's run."""
     with monkeypatch.context() as old_library:
         old_library.setattr(schema_module, "MIGRATIONS", schema_module.MIGRATIONS[:1])
         old_library.setattr(schema_module, "SCHEMA_VERSION", 1)
         old_library.setattr(record_module, "_detail_rows", lambda *args: [])
         old_library.setattr(record_module, "_input_rows", lambda *args: [])
-        old, _ = record_year(open_store(_url(tmp_path)), CASE, settled, tmp_path / "out")
-    with create_engine(_url(tmp_path)).connect() as connection:
+        old, _ = record_year(open_store(url), CASE, settled, out)
+    engine = create_engine(store_url(url))
+    with engine.connect() as connection:
         assert connection.execute(select(SchemaVersion.version)).scalar_one() == 1
         assert not inspect(connection).has_table("point_month")
-    engine = open_store(_url(tmp_path))
+    engine.dispose()
+    return old
+
+
+def test_a_version_1_store_is_migrated_in_place(
+    url: str, tmp_path: Path, case: Path, settled: YearSettlement, monkeypatch
+) -> None:
+    """A store written by the version-1 library opens as version 2 and keeps its run; the run has no version-2 rows,
+    and a new run records them all."""
+    old = _version_1_store(url, tmp_path / "out", settled, monkeypatch)
+    engine = open_store(url)
     with engine.connect() as connection:
         assert connection.execute(select(SchemaVersion.version)).scalar_one() == SCHEMA_VERSION == 2
         assert {m.__tablename__ for m in VERSION_2_TABLES} <= set(inspect(connection).get_table_names())
@@ -399,13 +513,13 @@ def test_the_policy_hash_covers_every_table_the_policy_refers_to() -> None:
     assert {p.name for p in policy_tables(load_policy(review / "policy.toml"))} == {"base_points.csv", "special.csv"}
 
 
-def test_a_claims_folder_is_listed_file_by_file(tmp_path: Path, case: Path) -> None:
+def test_a_claims_folder_is_listed_file_by_file(url: str, tmp_path: Path, case: Path) -> None:
     claims = pl.read_csv(case / "claims.csv", infer_schema=False)
     (case / "claims.csv").unlink()
     (case / "claims").mkdir()
     claims.head(10).write_parquet(case / "claims" / "a.parquet")
     claims.tail(15).write_parquet(case / "claims" / "b.parquet")
-    engine = open_store(_url(tmp_path))
+    engine = open_store(url)
     run, _ = _record(engine, case, tmp_path / "out")
     files = run_inputs(engine, run.id).files.filter(pl.col("role") == "claims")
     assert files["name"].to_list() == ["claims/a.parquet", "claims/b.parquet"]
@@ -413,3 +527,25 @@ def test_a_claims_folder_is_listed_file_by_file(tmp_path: Path, case: Path) -> N
         hashlib.sha256((case / "claims" / name).read_bytes()).hexdigest() for name in ("a.parquet", "b.parquet")
     ]
     assert run.claims_hash == claims_hash(case / "claims")
+
+
+def test_postgres_urls_use_psycopg() -> None:
+    assert store_url("postgresql://u:p@db.example/yibao").drivername == "postgresql+psycopg"
+    assert store_url("postgres://u:p@db.example/yibao").drivername == "postgresql+psycopg"
+    assert store_url("postgresql+psycopg2://u:p@db.example/yibao").drivername == "postgresql+psycopg2"
+    assert store_url("sqlite:///yibao.db").drivername == "sqlite"
+
+
+def test_bad_database_urls_are_one_sentence_without_the_password(monkeypatch) -> None:
+    unreachable = runner.invoke(app, ["runs", "list", "--db", "postgresql://yibao:s3cret@127.0.0.1:1/yibao"])
+    assert unreachable.exit_code == 2 and "Traceback" not in unreachable.output
+    assert "cannot open the store postgresql+psycopg://yibao:***@127.0.0.1:1/yibao: connection failed" in " ".join(
+        unreachable.output.split()
+    )
+    assert "s3cret" not in unreachable.output
+    malformed = runner.invoke(app, ["runs", "list", "--db", "postgresql://yibao:s3cret@host:port/yibao"])
+    assert malformed.exit_code == 2 and "not one SQLAlchemy reads" in malformed.output
+    assert "s3cret" not in malformed.output
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(StoreError, match=r"its driver is not installed \(pip install 'yibao\[postgres\]'\)"):
+        open_store("postgresql://yibao:s3cret@127.0.0.1:1/yibao")

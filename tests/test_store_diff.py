@@ -4,6 +4,7 @@ changed claim — the why (inputs, files, policy keys) and the money (equal to t
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from tests.databases import DATABASES, store_database
 from yibao.alliance.case_dir import load_year_case
 from yibao.alliance.settle import settle_year
 from yibao.cli import app
@@ -34,20 +36,22 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Engine]:
+@pytest.fixture(scope="module", params=DATABASES)
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
     """Run 1: the worked case; run 2: per_capita 2315 → 2400 元 and min_score 60 → 65; run 3: claim M07 (an
-    outpatient visit paid fee-for-service at the direct institution P1) costs 100 元 more, all of it class A."""
+    outpatient visit paid fee-for-service at the direct institution P1) costs 100 元 more, all of it class A — on
+    SQLite and on PostgreSQL."""
     tmp_path = tmp_path_factory.mktemp("diff")
     base, policy, claims = (_copy(tmp_path, name) for name in ("base", "policy", "claims"))
     _edit(policy / "policy.toml", 'per_capita = "2315.00"', 'per_capita = "2400.00"')
     _edit(policy / "policy.toml", "min_score = 60", "min_score = 65")
     _edit(claims / "claims.csv", ",530.00,300.00,", ",630.00,400.00,")
-    url = f"sqlite:///{tmp_path / 'runs.db'}"
-    engine = open_store(url)
-    for folder in (base, policy, claims):
-        record_year(engine, folder, settle_year(load_year_case(folder)), tmp_path / "out")
-    return url, engine
+    with store_database(request.param, tmp_path) as url:
+        engine = open_store(url)
+        for folder in (base, policy, claims):
+            record_year(engine, folder, settle_year(load_year_case(folder)), tmp_path / "out")
+        yield url, engine
+        engine.dispose()
 
 
 def _differences(engine: Engine, old: int, new: int, name: str, key: str) -> dict[tuple[str, str], tuple[int, int]]:

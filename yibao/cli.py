@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from yibao import progress
 from yibao.alliance.case_dir import is_alliance_policy, load_year_case, write_year
 from yibao.alliance.settle import YearCase, YearSettlement, settle_year
 from yibao.defaults import DEMO_POLICY, DEMO_RULESET
@@ -90,12 +91,17 @@ def validate(
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InputError(files[names.index(repeated[0])], "two input files share this name; their outputs would clash")
-    summaries = [validate_file(path, out) for path in files]
+    summaries = [_validate(path, out) for path in files]
     console.print(_summary_table(summaries))
     for s in summaries:
         if s.ignored_columns:
             console.print(f"{Path(s.source).name}: ignored columns {', '.join(s.ignored_columns)}")
     console.print(f"written to {out}/")
+
+
+def _validate(path: Path, out: Path) -> LoadSummary:
+    with progress.step(f"校验 validating {path.name}"):
+        return validate_file(path, out)
 
 
 def _parse_scale(scale: str) -> str | int:
@@ -122,7 +128,8 @@ def synth(
     ruleset: Annotated[Path, typer.Option(help="Ruleset folder whose code lists the claims use.")] = DEMO_RULESET,
 ) -> None:
     """合成 Write a synthetic region and one year of claims (a runnable case folder)."""
-    case = generate_case(out, _parse_scale(scale), seed, ruleset)
+    with progress.step(f"合成 synthesising ({scale})"):
+        case = generate_case(out, _parse_scale(scale), seed, ruleset)
     console.print(_case_table(case))
     console.print(f"written to {out}/")
 
@@ -135,22 +142,27 @@ def demo(
 ) -> None:
     """演示 The main job on the embedded default: synthesise the demo county, validate its claims, group its stays,
     settle the year by the point method and each alliance's package, and allocate it to the members."""
-    case = generate_case(out / "case", "county", seed, DEMO_RULESET)
+    with progress.step("合成 synthesising the demo county"):
+        case = generate_case(out / "case", "county", seed, DEMO_RULESET)
     console.print(_case_table(case))
     claim_files = sorted((out / "case" / "claims").glob("*.parquet"))
-    summaries = [validate_file(path, out / "validated") for path in claim_files]
+    summaries = [_validate(path, out / "validated") for path in claim_files]
     console.print(_summary_table(summaries))
     read, accepted = sum(s.read for s in summaries), sum(s.accepted for s in summaries)
     console.print(f"{accepted:,} of {read:,} claims accepted")
     stays = pl.read_parquet([s.accepted_file for s in summaries if Path(s.source).name.startswith("inpatient")])
-    grouper = Grouper.from_dir(DEMO_RULESET)
-    grouped = grouper.group_frame(stays)
-    write_frame(grouped, out / "grouped" / "inpatient.parquet")
+    with progress.step(f"分组 grouping {stays.height:,} stays"):
+        grouper = Grouper.from_dir(DEMO_RULESET)
+        grouped = grouper.group_frame(stays)
+        write_frame(grouped, out / "grouped" / "inpatient.parquet")
     console.print(_groups_table(grouped))
     visits = [s.accepted_file for s in summaries if Path(s.source).name.startswith("outpatient")]
-    folder = _demo_settlement_folder(out, grouped, grouper, seed)
-    write_frame(pl.read_parquet(visits), folder / "claims" / "outpatient.parquet")
-    _settle_year_and_show(load_year_case(folder), folder / "results")
+    with progress.step("准备 preparing the settlement folder (a grouped 2024 for base points)"):
+        folder = _demo_settlement_folder(out, grouped, grouper, seed)
+        write_frame(pl.read_parquet(visits), folder / "claims" / "outpatient.parquet")
+    with progress.step("读取 loading the case"):
+        year_case = load_year_case(folder)
+    _settle_year_and_show(year_case, folder / "results")
 
 
 def _demo_settlement_folder(out: Path, grouped: pl.DataFrame, grouper: Grouper, seed: int) -> Path:
@@ -227,8 +239,10 @@ def _clearing_table(settlement: Settlement, top: int = 12) -> Table:
 
 def _settle_and_show(policy: Policy, cases: SettlementCases, out: Path) -> Settlement:
     """Settle, write one CSV per table into `out`, and print the clearing summary and the counts."""
-    result = run_settlement(cases, policy)
-    write_settlement(result, out)
+    with progress.step("结算 settling"):
+        result = run_settlement(cases, policy)
+    with progress.step("写出 writing the results"):
+        write_settlement(result, out)
     console.print(_clearing_table(result))
     console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,})")
     return result
@@ -274,9 +288,11 @@ def _alliance_table(result: YearSettlement, shown: int = 5) -> Table:
 
 def _settle_year_and_show(case: YearCase, out: Path) -> YearSettlement:
     """Settle a year with its alliances, write the results and the workbook, print the summaries and counts."""
-    result = settle_year(case)
-    write_year(result, out)
-    write_workbook(year_sheets(result), out / "settlement.xlsx")
+    with progress.step("结算 settling"):
+        result = settle_year(case)
+    with progress.step("写出 writing the results"):
+        write_year(result, out)
+        write_workbook(year_sheets(result), out / "settlement.xlsx")
     console.print(_clearing_table(result.points))
     console.print(_alliance_table(result))
     region = result.region.row(0, named=True)
@@ -303,15 +319,21 @@ def settle(
     budget, spending, surplus or overspend and its members' money."""
     if is_alliance_policy(load_policy(policy or case / "policy.toml")):
         engine = None if db is None else open_store(db)
-        result = _settle_year_and_show(load_year_case(case, policy, claims, institutions), out)
+        with progress.step("读取 loading the case"):
+            year_case = load_year_case(case, policy, claims, institutions)
+        result = _settle_year_and_show(year_case, out)
         if engine is not None:
-            run, new = record_year(engine, case, result, out, policy, claims, institutions)
+            with progress.step("记录 recording the run"):
+                run, new = record_year(engine, case, result, out, policy, claims, institutions)
             console.print(f"run {run.id} recorded" if new else f"run {run.id} already on record (same inputs)")
         return
     if db is not None:
         raise InputError(policy or case / "policy.toml", "only alliance settlements are recorded in a store so far")
-    result = _settle_and_show(*load_case(case, policy, claims, institutions), out)
-    write_workbook(result, out / "settlement.xlsx")
+    with progress.step("读取 loading the case"):
+        loaded = load_case(case, policy, claims, institutions)
+    result = _settle_and_show(*loaded, out)
+    with progress.step("写出 writing the workbook"):
+        write_workbook(result, out / "settlement.xlsx")
     console.print(f"results in {out}/")
 
 

@@ -1,8 +1,8 @@
 """The settlement-run store (sqlmodel): runs on record with their inputs' hashes, their frames and a snapshot of
 their inputs.
 
-`open_store(url)` gives the engine (SQLite `yibao.db` by default, any SQLAlchemy URL, e.g. PostgreSQL);
-`record_year` records a year's settlement once per set of inputs; `list_runs`, `get_run`, `run_statements`,
+`open_store(url)` gives the engine (SQLite `yibao.db` by default, or PostgreSQL through psycopg, the `postgres`
+extra); `record_year` records a year's settlement once per set of inputs; `list_runs`, `get_run`, `run_statements`,
 `run_frames` and `run_inputs` read them back; `diff_runs` compares two runs.
 """
 

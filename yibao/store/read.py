@@ -61,17 +61,19 @@ def _dtype(table: Table, column: str, values: list) -> pl.DataType:
 
 
 def _frame(engine: Engine, model: type[SQLModel], run_id: int, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """A run's rows of one table, by primary key, in `columns` (default: the table's, without run_id); exact
-    decimals as Decimal."""
+    """A run's rows of one table in `columns` (default: the table's, without run_id; they include the primary key),
+    exact decimals as Decimal, sorted by primary key as polars sorts (by code point, whatever the database's
+    collation)."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     columns = columns or tuple(frame_columns(model))
-    order = [c for c in table.primary_key.columns if c.name != "run_id"]
+    key = [c.name for c in table.primary_key.columns if c.name != "run_id"]
     with engine.connect() as connection:
-        rows = connection.execute(table.select().where(table.c.run_id == run_id).order_by(*order)).mappings().all()
+        rows = connection.execute(table.select().where(table.c.run_id == run_id)).mappings().all()
     values = {
         c: [Decimal(r[c]) if table.c[c].info.get(EXACT) and r[c] is not None else r[c] for r in rows] for c in columns
     }
-    return pl.DataFrame({c: pl.Series(c, v, dtype=_dtype(table, c, v)) for c, v in values.items()})
+    frame = pl.DataFrame({c: pl.Series(c, v, dtype=_dtype(table, c, v)) for c, v in values.items()})
+    return frame.sort(key) if key else frame
 
 
 def _indicators(engine: Engine, run_id: int) -> pl.DataFrame:

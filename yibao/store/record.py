@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 import yibao
@@ -26,6 +26,7 @@ from yibao.store.detail_tables import (
 )
 from yibao.store.hashes import bytes_hash, frame_parquet
 from yibao.store.inputs import InputHashes, YearInputs, year_inputs
+from yibao.store.schema import reason
 from yibao.store.tables import AllianceStatementRow, DirectRow, MemberRow, Run, frame_columns
 
 ANNUAL = "annual"
@@ -182,6 +183,6 @@ def record_year(
         if found is None:
             raise
         return found, False
-    except OperationalError as error:
-        raise StoreError(f"the run could not be recorded (nothing was written to the store): {error.orig}") from None
+    except DBAPIError as error:
+        raise StoreError(f"the run could not be recorded (nothing was written to the store): {reason(error)}") from None
     return run, True

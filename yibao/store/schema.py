@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, create_engine, inspect, select
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy import URL, Connection, Engine, create_engine, func, inspect, make_url, select
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlmodel import SQLModel
 
 from yibao.errors import StoreError
@@ -21,6 +28,10 @@ DEFAULT_URL = "sqlite:///yibao.db"
 """The store when no URL is given: `yibao.db` in the working directory."""
 SQLITE_BUSY_SECONDS = 30
 """How long a SQLite writer waits for another one's lock before giving up."""
+POSTGRES_DRIVER = "postgresql+psycopg"
+"""PostgreSQL URLs that name no driver (`postgresql://…`, `postgres://…`) use psycopg 3 (`yibao[postgres]`)."""
+MIGRATION_LOCK = int.from_bytes(b"yibao", "big")
+"""The PostgreSQL advisory lock under which a store is created or migrated, so that concurrent openers take turns."""
 
 
 def _create(connection: Connection, models: list[type[SQLModel]]) -> None:
@@ -58,7 +69,13 @@ def stored_version(connection: Connection) -> int:
 
 
 def migrate(connection: Connection) -> int:
-    """Run the migration steps above the stored version; the version the store is now at."""
+    """Run the migration steps above the stored version; the version the store is now at.
+
+    On PostgreSQL the transaction first takes `MIGRATION_LOCK`: a second opener waits for the first to commit and
+    then finds the schema in place. (pysqlite runs SQLite's DDL outside the transaction; there a racing opener fails
+    and `open_store` looks again once.)"""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
     current = stored_version(connection)
     if current > SCHEMA_VERSION:
         raise StoreError(
@@ -77,30 +94,55 @@ def migrate(connection: Connection) -> int:
     return SCHEMA_VERSION
 
 
-def _engine(url: str) -> Engine:
+def store_url(url: str) -> URL:
+    """The SQLAlchemy URL of a store; a PostgreSQL URL that names no driver gets psycopg's."""
     try:
-        if url.startswith("sqlite"):
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StoreError(
+            "the database URL is not one SQLAlchemy reads: dialect+driver://user:password@host:port/database, "
+            "e.g. sqlite:///yibao.db or postgresql://user:password@host/yibao"
+        ) from None
+    return parsed.set(drivername=POSTGRES_DRIVER) if parsed.drivername in ("postgresql", "postgres") else parsed
+
+
+def shown(url: URL) -> str:
+    """A URL as messages show it: the password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+def reason(error: DBAPIError) -> str:
+    """The database's own message, first line (drivers add hints on further lines)."""
+    return str(error.orig).strip().splitlines()[0]
+
+
+def _engine(url: URL) -> Engine:
+    try:
+        if url.get_backend_name() == "sqlite":
             return create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
-        raise StoreError(f"cannot use the database URL {url!r}: {error}") from None
+        hint = "pip install 'yibao[postgres]'" if url.drivername == POSTGRES_DRIVER else str(error)
+        raise StoreError(f"cannot use the database URL {shown(url)}: its driver is not installed ({hint})") from None
 
 
 def open_store(url: str | None = None) -> Engine:
-    """The engine of the store at `url` (default `sqlite:///yibao.db`), its schema created or migrated."""
-    url = url or DEFAULT_URL
-    engine = _engine(url)
+    """The engine of the store at `url` (default `sqlite:///yibao.db`; `postgresql://…` uses psycopg), its schema
+    created or migrated."""
+    parsed = store_url(url or DEFAULT_URL)
+    engine = _engine(parsed)
     for attempt in (1, 2):
         try:
             with engine.begin() as connection:
                 migrate(connection)
             return engine
         except (IntegrityError, OperationalError) as error:
-            # Another process created the schema at the same moment: look again once.
+            # Another process created the schema at the same moment (SQLite): look again once.
             if attempt == 2:
                 engine.dispose()
-                raise StoreError(f"cannot open the store {url!r}: {error.orig}") from None
+                raise StoreError(f"cannot open the store {shown(parsed)}: {reason(error)}") from None
         except SQLAlchemyError as error:
             engine.dispose()
-            raise StoreError(f"cannot open the store {url!r}: {error}") from None
+            why = reason(error) if isinstance(error, DBAPIError) else error
+            raise StoreError(f"cannot open the store {shown(parsed)}: {why}") from None
     raise AssertionError("unreachable")
