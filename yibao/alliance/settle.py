@@ -25,7 +25,6 @@ from yibao.settlement.assessment import alliance_indicators, covered_residents, 
 from yibao.settlement.cases import (
     CASE_COLUMNS,
     OPTIONAL_COLUMNS,
-    SettlementCases,
     fen,
     prepare_cases,
 )
@@ -94,11 +93,11 @@ def _terms(policy: Policy) -> tuple[AllianceBudget, Reimbursement]:
     return policy.alliance_budget, policy.reimbursement
 
 
-def _point_cases(stays: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
-    """The stays the point method settles: charged inpatient claims at institutions of the table."""
-    settled = stays.filter(pl.col("reason").is_null() & pl.col("level").is_not_null())
-    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in settled.columns)]
-    return prepare_cases(settled.select(columns), institutions.select("institution_id", "level", "alliance_id"), year)
+def _point_settled(stays: pl.DataFrame) -> pl.DataFrame:
+    """The stays the point method settles: charged inpatient claims at institutions of the table, in its columns."""
+    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in stays.columns)]
+    settled = stays["reason"].is_null() & stays["level"].is_not_null()
+    return stays.select(columns).filter(settled)
 
 
 def _marked(claims: pl.DataFrame, year: int, duplicates: pl.Series, institutions: pl.DataFrame) -> pl.DataFrame:
@@ -110,7 +109,7 @@ def _marked(claims: pl.DataFrame, year: int, duplicates: pl.Series, institutions
 
 def _registered_elsewhere(stays: pl.DataFrame, source: YearSource) -> pl.DataFrame:
     """claim_id and reason of the charged stays whose patient the residents table lists in another county."""
-    charged = stays.filter(pl.col("reason").is_null())
+    charged = stays.filter(pl.col("reason").is_null()).select("claim_id", "person_key", "residence_county")
     residents = source.listed(charged["person_key"].unique().drop_nulls())
     listed = charged.join(residents, on="person_key", suffix="_listed")
     elsewhere = listed.filter(pl.col("residence_county_listed").ne_missing(pl.col("residence_county")))
@@ -160,8 +159,12 @@ def settle_year(
     duplicates = source.duplicate_claim_ids()
     stays = _marked(source.stays(), policy.year, duplicates, institutions)
     elsewhere = _registered_elsewhere(stays, source)
-    cases = _point_cases(stays.join(elsewhere, on="claim_id", how="anti"), institutions, policy.year)
-    del stays
+    if elsewhere.height:
+        stays = stays.join(elsewhere, on="claim_id", how="anti")
+    settled = _point_settled(stays)
+    del stays  # the point method's own copy is all that is needed from here
+    cases = prepare_cases(settled, institutions.select("institution_id", "level", "alliance_id"), policy.year)
+    del settled
     points, core = settle_points(cases, policy)
     region = _Region(
         duplicates,

@@ -144,12 +144,13 @@ def typed_cases(
     wanted = {name: dtype for name, dtype in columns.items() if name not in done}
     if not wanted:
         return frame.select([*rows, *columns])
-    raw = frame.select(text(pl.col(name)).alias(name) if frame.schema[name] == pl.String else pl.col(name)
-                       for name in wanted)  # fmt: skip
     parsed = frame.select(column_parser(name, frame.schema[name]).cast(dtype).alias(name)
                           for name, dtype in wanted.items())  # fmt: skip
     for name in wanted:
-        bad = raw[name].is_not_null() & parsed[name].is_null()
+        if not parsed[name].has_nulls():  # nothing unreadable; spares a trimmed copy of the column
+            continue
+        raw = frame.select(text(pl.col(name)) if frame.schema[name] == pl.String else pl.col(name))[name]
+        bad = raw.is_not_null() & parsed[name].is_null()
         if bad.any():
             index = int(bad.arg_true()[0])
             row = int(frame[ROW][index]) if rows else index + 1
@@ -225,7 +226,7 @@ def prepare_cases(claims: pl.DataFrame, institutions: pl.DataFrame, year: int) -
     reason = _exclusion(claims, year, institutions["institution_id"])
     marked = claims.with_row_index("row", offset=1).with_columns(reason=reason)
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
-    kept = marked.filter(pl.col("reason").is_null())
+    kept = marked if excluded.is_empty() else marked.filter(pl.col("reason").is_null())
     if "self_pay_cost" not in kept.columns:
         kept = kept.with_columns(self_pay_cost=pl.lit(None, pl.Decimal(18, 2)))
     grouped = pl.col("drg").is_not_null() & (pl.col("drg") != UNGROUPED[2])
