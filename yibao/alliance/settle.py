@@ -16,7 +16,7 @@ from yibao.alliance.claims import INPATIENT, mark, typed_claims
 from yibao.alliance.outcome import outcome
 from yibao.alliance.policy import AllianceBudget, Reimbursement
 from yibao.alliance.reimbursement import OUT_OF_COUNTY, fund_payments
-from yibao.alliance.source import BATCH_CLAIMS, Batch, YearSource
+from yibao.alliance.source import BATCH_CLAIMS, Batch, YearSource, in_batch
 from yibao.alliance.tables import alliance_facts, alliances_table, institutions_table, residents_table
 from yibao.errors import InputError
 from yibao.io.write import write_frame
@@ -95,7 +95,7 @@ def _terms(policy: Policy) -> tuple[AllianceBudget, Reimbursement]:
 
 def _point_settled(stays: pl.DataFrame) -> pl.DataFrame:
     """The stays the point method settles: charged inpatient claims at institutions of the table, in its columns."""
-    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in stays.columns)]
+    columns = [*CASE_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in stays.columns), "residence_county"]
     settled = stays["reason"].is_null() & stays["level"].is_not_null()
     return stays.select(columns).filter(settled)
 
@@ -124,7 +124,7 @@ class _Region:
     set_aside: pl.DataFrame
     """claim_id, reason: stays the point method or the residents table set aside."""
     per_case: pl.DataFrame
-    """claim_id, units, share of every point-settled stay."""
+    """claim_id, units, share and residence_county of every point-settled stay."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,14 +164,18 @@ def settle_year(
     settled = _point_settled(stays)
     del stays  # the point method's own copy is all that is needed from here
     cases = prepare_cases(settled, institutions.select("institution_id", "level", "alliance_id"), policy.year)
+    counties = settled.select("claim_id", "residence_county")
     del settled
     points, core = settle_points(cases, policy)
+    per_case = pl.DataFrame(
+        {"claim_id": cases.claims["claim_id"], "units": core.units, "share": patient_share_fen(cases, policy)}
+    )
     region = _Region(
         duplicates,
         pl.concat([elsewhere, cases.excluded.select("claim_id", "reason")]),
-        pl.DataFrame({"claim_id": cases.claims["claim_id"], "units": core.units,
-                      "share": patient_share_fen(cases, policy)}),
-    )  # fmt: skip
+        per_case.join(counties, on="claim_id", how="left", maintain_order="left"),
+    )
+    del counties, per_case
     if claims_dir is not None:
         for stale in Path(claims_dir).glob("claims-*.parquet"):  # an earlier run's
             stale.unlink()
@@ -225,11 +229,11 @@ def _settle_batch(
     _, reimbursement = _terms(policy)
     marked = _marked(source.claims_of(batch), policy.year, region.duplicates, institutions)
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
-    charged = marked.filter(pl.col("reason").is_null()).drop("reason")
+    charged = marked.select("row", *KEPT_COLUMNS).filter(marked["reason"].is_null())
     del marked
     # Stays set aside for the whole region are set aside here too, with their reason.
     set_aside = charged.join(region.set_aside, on="claim_id")
-    kept = charged.join(region.set_aside, on="claim_id", how="anti", maintain_order="left").select("row", *KEPT_COLUMNS)
+    kept = charged.filter(~pl.col("claim_id").is_in(set_aside["claim_id"].implode())) if set_aside.height else charged
     del charged
 
     # One join on the text person key; from here on a person is an integer in person-key order.
@@ -247,7 +251,7 @@ def _settle_batch(
     kept = kept.filter(~elsewhere).drop("listed")
     excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason"), moved])
 
-    batch_alliances = alliances.filter(_county_in(batch))
+    batch_alliances = alliances.filter(in_batch(pl.col("county"), batch))
     covered = covered_residents(
         residents.select(person_key="person", residence_county="residence_county"),
         kept.filter(pl.col("person").is_not_null()).select(person_key="person", alliance_id="alliance_id"),
@@ -263,8 +267,10 @@ def _settle_batch(
         reimbursement,
     )  # fmt: skip
     kept = pl.concat([kept, payments], how="horizontal")
+    stays = region.per_case if source.whole else region.per_case.filter(in_batch(pl.col("residence_county"), batch))
+    point_settled = kept.filter(pl.col("method") == "drg").select("claim_id", "institution_id", "alliance_id", "place")
     cells = (
-        region.per_case.join(kept.select("claim_id", "institution_id", "alliance_id", "place"), on="claim_id")
+        stays.join(point_settled, on="claim_id")
         .group_by("institution_id", "alliance_id", "place")
         .agg(claims=pl.len(), units=pl.col("units").sum(), share=pl.col("share").sum())
     )
@@ -301,11 +307,6 @@ def _settle_batch(
         "deductible_fen", "fund_fen",
     )  # fmt: skip
     return _Batch(kept.height, excluded, claims, cells, other, measured, counts, at_home)
-
-
-def _county_in(batch: Batch) -> pl.Expr:
-    known = [c for c in batch.counties if c is not None]
-    return pl.col("county").is_in(known)
 
 
 def _drg_charges(cells: pl.DataFrame, points: Settlement) -> pl.DataFrame:

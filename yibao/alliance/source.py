@@ -44,10 +44,11 @@ def _repeated(hashes: pl.Series) -> pl.Series:
     return pl.Series("hash", np.unique(ordered[1:][ordered[1:] == ordered[:-1]]), pl.UInt64)
 
 
-def _in(expression: pl.Expr, counties: tuple[str | None, ...]) -> pl.Expr:
-    known = [c for c in counties if c is not None]
-    inside = expression.is_in(known)
-    return inside | expression.is_null() if None in counties else inside
+def in_batch(county: pl.Expr, batch: Batch) -> pl.Expr:
+    """Whether `county` is one of the batch's (null counts when the batch holds the claims without a county)."""
+    known = [c for c in batch.counties if c is not None]
+    inside = county.is_in(known)
+    return inside | county.is_null() if None in batch.counties else inside
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,14 +135,14 @@ class YearSource:
         if self.whole:
             return self.claims.collect()
         county = self._claims_column("residence_county")
-        return self.claims.filter(_in(county, batch.counties)).collect(engine="streaming")
+        return self.claims.filter(in_batch(county, batch)).collect(engine="streaming")
 
     def residents_of(self, batch: Batch) -> pl.DataFrame:
         """The residents of the batch's counties."""
         if self.whole:
             return self.residents.collect()
         county = trimmed_text("residence_county")
-        return self.residents.filter(_in(county, batch.counties)).collect(engine="streaming")
+        return self.residents.filter(in_batch(county, batch)).collect(engine="streaming")
 
     def listed(self, persons: pl.Series) -> pl.DataFrame:
         """person_key and residence_county of those of `persons` (trimmed keys) the residents table lists, in any
