@@ -79,4 +79,6 @@ def test_claims_of_a_resident_listed_elsewhere_are_set_aside(tmp_path: Path, laz
     assert set_aside["claim_id"].to_list() == theirs["claim_id"].to_list()
     assert set_aside["row"].to_list() == theirs["row"].to_list()
     assert not result.claims.collect()["claim_id"].is_in(theirs["claim_id"].implode()).any()
+    stay = theirs.filter(pl.col("visit_type") == "inpatient")["claim_id"]
+    assert stay.len() == 1 and stay[0] not in result.points.cases["claim_id"].to_list()  # earns no points either
     conserved(result)

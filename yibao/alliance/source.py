@@ -19,7 +19,7 @@ from yibao.alliance.tables import trimmed_text
 from yibao.errors import InputError
 from yibao.settlement.cases import ROW, column_parser
 
-BATCH_CLAIMS = 8_000_000
+BATCH_CLAIMS = 5_000_000
 """Claims read per batch when the claims are files (a batch holds whole counties, so it may hold more)."""
 
 
@@ -143,6 +143,12 @@ class YearSource:
             return self.residents.collect()
         county = trimmed_text("residence_county")
         return self.residents.filter(in_batch(county, batch)).collect(engine="streaming")
+
+    def counties_by_hash(self, hashes: pl.Series) -> pl.DataFrame:
+        """hash (`person_key.hash(7)` of the trimmed key) and listed county of the residents with one of `hashes`."""
+        person = trimmed_text("person_key").hash(7).alias("hash")
+        found = self.residents.select(person, listed=trimmed_text("residence_county"))
+        return found.filter(pl.col("hash").is_in(hashes.implode())).collect(engine="streaming")
 
     def listed(self, persons: pl.Series) -> pl.DataFrame:
         """person_key and residence_county of those of `persons` (trimmed keys) the residents table lists, in any
