@@ -103,6 +103,20 @@ def test_a_readmission_settles_an_earlier_month_again() -> None:
     assert then["points"] > now["points"] and then["cases"] == now["cases"]
 
 
+def test_a_month_names_the_rows_it_sets_aside_as_the_year_does(tmp_path: Path) -> None:
+    """The stays after the month are left out, not renumbered: a stay set aside names its line in the file."""
+    folder = tmp_path / "case"
+    shutil.copytree(MONTHLY, folder, ignore=shutil.ignore_patterns("expected", "README.md"))
+    claims = folder / "claims.csv"
+    lines = claims.read_text(encoding="utf-8").splitlines()
+    late = lines[1].replace("M01,", "M90,").replace("2025-01-02,2025-01-16", "2024-12-02,2024-12-16")
+    claims.write_text("\n".join([*lines, late]) + "\n", encoding="utf-8")
+    year, january = _settle(folder), _settle(folder, 1)
+    assert year.excluded.select("claim_id", "row").rows() == [("M90", 10)]
+    assert january.excluded.select("claim_id", "row").rows() == [("M90", 10)]
+    assert january.cases.height == 3 and year.cases.height == 9
+
+
 def test_an_alliance_month(tmp_path: Path) -> None:
     """The point method's month and each alliance's advance of the month, from the claims through the month; in this
     county (one alliance's coverage decided by visits) they equal the year's in March."""
@@ -112,6 +126,9 @@ def test_an_alliance_month(tmp_path: Path) -> None:
     assert march.advances.equals(year.advances.filter(pl.col("month") == 3)) and march.advances.height == 2
     assert march.months.equals(year.points.months.filter(pl.col("month") == 3))
     assert set(march.tables()) == {"months", "month_region", "advances", "cases", "excluded"}
+    lazy = month_of(settle_year(load_year_case(ALLIANCE, lazy=True, month=3)), 3)  # read from the files in batches
+    assert lazy.advances.equals(march.advances) and lazy.region.equals(march.region)
+    assert lazy.alliances is not None and lazy.alliances.region.equals(march.alliances.region)
 
 
 def test_month_text() -> None:
@@ -315,6 +332,8 @@ def test_reports_of_a_point_method_year_and_of_months(url: str, tmp_path: Path) 
     record_month(engine, ALLIANCE, month_of(settle_year(load_year_case(ALLIANCE, month=3)), 3), tmp_path / "out")
     record_month(engine, MONTHLY, month_of(_settle(MONTHLY, 5), 5), tmp_path / "out")
 
+    assert "written to" in _cli("report", "1", "--out", str(tmp_path / "cli.html"), "--db", url)
+    assert "written to" in _cli("report", "2", "--out", str(tmp_path / "cli.xlsx"), "--db", url)
     year = load_run_report(engine, 1)
     book = openpyxl.load_workbook(write_run_workbook(year, tmp_path / "year.xlsx"))
     assert book.sheetnames == ["地区汇总", "机构"] and "医保结算报告" in book["机构"]["A1"].value

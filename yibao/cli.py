@@ -306,9 +306,14 @@ def _settle_month_and_show(year: Settlement | YearSettlement, month: int, out: P
     console.print(month_table(result.points.policy.name, result.months, result.region))
     if result.alliances is not None:
         console.print(advances_table(result.advances))
-    region = result.region.row(0, named=True)
-    console.print(f"{region['cases_to_date']:,} stays discharged through {result.period} settled, "
-                  f"{region['excluded']:,} claims set aside; results in {out}/")  # fmt: skip
+    if result.alliances is None:
+        stays, aside = result.points.cases.height, result.points.excluded.height
+        console.print(f"{stays:,} stays discharged through {result.period} settled, {aside:,} set aside "
+                      f"(read {stays + aside:,}); results in {out}/")  # fmt: skip
+    else:
+        region = result.alliances.region.row(0, named=True)
+        console.print(f"{region['claims_charged']:,} claims through {result.period} charged, "
+                      f"{region['claims_excluded']:,} set aside (read {region['claims_read']:,}); results in {out}/")
     return result
 
 
