@@ -8,6 +8,7 @@ import hashlib
 import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -306,6 +307,18 @@ def test_a_what_if_built_in_python_keeps_its_policy_text(url: str, tmp_path: Pat
     assert changed.rows() == [("(in memory)", False, True), ("policy.toml", True, False)]
     with pytest.raises(ValueError, match="a year's run is of kind 'annual' or 'what-if', not 'monthly'"):
         record_year(engine, ALLIANCE, result, tmp_path / "out", kind="monthly")
+
+
+def test_a_point_method_what_if_built_in_python(url: str, tmp_path: Path) -> None:
+    policy, cases = load_case(HOSPITAL)
+    engine = open_store(url)
+    official, _ = record_year(engine, HOSPITAL, settle(cases, policy), tmp_path / "out")
+    bigger = policy.updated({"budget": {"fund_budget": policy.budget.fund_budget + 1_000_000}})
+    run, new = record_year(engine, HOSPITAL, settle(cases, bigger), tmp_path / "out", kind="what-if")
+    assert new and run_inputs(engine, run.id).policy_name == "(in memory)" and run.claims_hash == official.claims_hash
+    diff = diff_runs(engine, official.id, run.id)
+    assert diff.parameters.rows() == [("budget.fund_budget", "15857688.67", "16857688.67")]
+    assert diff.point_value == (Decimal("64.0000"), Decimal("67.5266"))  # docs/settlement.md
 
 
 def test_policies_as_toml_text_read_back() -> None:

@@ -304,13 +304,12 @@ def _settle_month_and_show(year: Settlement | YearSettlement, month: int, out: P
         write_month(result, out)
         write_workbook(month_sheets(result), out / "settlement.xlsx")
     console.print(month_table(result.points.policy.name, result.months, result.region))
-    if result.alliances is not None:
-        console.print(advances_table(result.advances))
     if result.alliances is None:
         stays, aside = result.points.cases.height, result.points.excluded.height
         console.print(f"{stays:,} stays discharged through {result.period} settled, {aside:,} set aside "
                       f"(read {stays + aside:,}); results in {out}/")  # fmt: skip
     else:
+        console.print(advances_table(result.advances))
         region = result.alliances.region.row(0, named=True)
         console.print(f"{region['claims_charged']:,} claims through {result.period} charged, "
                       f"{region['claims_excluded']:,} set aside (read {region['claims_read']:,}); results in {out}/")
@@ -364,7 +363,8 @@ def settle(
             result = _settle_year_and_show(year_case, out)
         else:
             with progress.step("结算 settling"):
-                result = _settle_month_and_show(settle_year(year_case), month_number, out)
+                so_far = settle_year(year_case)
+            result = _settle_month_and_show(so_far, month_number, out)
     else:
         with progress.step("读取 loading the case"):
             point_policy, cases = load_case(case, policy, claims, institutions, month=month_number)
@@ -375,8 +375,8 @@ def settle(
             console.print(f"results in {out}/")
         else:
             with progress.step("结算 settling"):
-                year = run_settlement(cases, point_policy)
-            result = _settle_month_and_show(year, month_number, out)
+                points_so_far = run_settlement(cases, point_policy)
+            result = _settle_month_and_show(points_so_far, month_number, out)
     if engine is not None:
         _record(engine, case, result, out, what_if, (policy, claims, institutions))
 

@@ -61,7 +61,8 @@ class RunDiff:
     files: pl.DataFrame
     """role, name, old_sha256, new_sha256: the input files whose content differs, appeared or disappeared."""
     parameters: pl.DataFrame
-    """key (dotted, as in TOML), old, new (TOML values as text; null when absent): the policy's changed keys."""
+    """key (dotted, as in TOML), old, new (TOML values as text, defaults filled in; null when absent): the policy's
+    changed keys."""
     without_snapshot: tuple[int, ...]
     """Runs recorded before schema version 2: no policy text or file list to compare."""
     region: pl.DataFrame
