@@ -27,10 +27,9 @@ from yibao.store.detail_tables import FRAME_TABLES, IndicatorPointsRow, Indicato
 from yibao.store.hashes import bytes_hash, frame_parquet
 from yibao.store.inputs import CaseInputs, InputHashes, case_inputs
 from yibao.store.schema import reason
-from yibao.store.tables import AllianceStatementRow, DirectRow, MemberRow, Run, frame_columns
+from yibao.store.tables import RUN_KINDS, AllianceStatementRow, DirectRow, MemberRow, Run, frame_columns
 
-ANNUAL, MONTHLY, WHAT_IF = "annual", "monthly", "what-if"
-"""The kinds of run (`tables.RUN_KINDS`)."""
+ANNUAL, MONTHLY, WHAT_IF = RUN_KINDS
 
 
 def _text(value: Decimal | None) -> str | None:
