@@ -149,6 +149,6 @@ def test_cli_runs_diff(store: tuple[str, Engine]) -> None:
     assert claims.exit_code == 0, claims.output
     assert "claims.csv" in claims.output and "fee_for_service" in claims.output and "+50.00" in claims.output
     same = runner.invoke(app, ["runs", "diff", "3", "3", "--db", url])
-    assert "same inputs, library version and period, and the same money" in same.output
+    assert "same kind, period, inputs and library version, and the same money" in same.output
     missing = runner.invoke(app, ["runs", "diff", "1", "9", "--db", url])
     assert missing.exit_code == 2 and "no run 9 on record" in missing.output and "Traceback" not in missing.output

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import Engine
 
 from yibao import progress
 from yibao.alliance.case_dir import is_alliance_policy, load_year_case, write_year
@@ -26,14 +27,27 @@ from yibao.identity import PersonKeyMissingError
 from yibao.io import LoadSummary, validate_file
 from yibao.io.grouping_input import grouping_columns
 from yibao.io.write import write_frame
+from yibao.point_tables import advances_table, clearing_table, month_table
 from yibao.report import write_run_report, write_workbook, year_sheets
+from yibao.report.excel import month_sheets
 from yibao.rules.records import GroupingRecord
 from yibao.settlement import Policy, Settlement, SettlementCases
 from yibao.settlement import settle as run_settlement
-from yibao.settlement.case_dir import load_case, write_settlement
+from yibao.settlement.case_dir import load_case, write_month, write_settlement
 from yibao.settlement.money import fen_to_yuan
+from yibao.settlement.monthly import MonthSettlement, month_of, parse_month
 from yibao.settlement.policy import load_policy
-from yibao.store import DEFAULT_URL, Run, diff_runs, get_run, list_runs, open_store, record_year, run_statements
+from yibao.store import (
+    DEFAULT_URL,
+    Run,
+    diff_runs,
+    get_run,
+    list_runs,
+    open_store,
+    record_month,
+    record_year,
+    run_frames,
+)
 from yibao.store.diff_view import diff_view
 from yibao.synth import CaseSummary, GenerationParams, generate_case
 
@@ -219,31 +233,13 @@ def group(
     console.print(f"{sum(counts.values()):,} claims grouped ({summary}); written to {out}")
 
 
-def _clearing_table(settlement: Settlement, top: int = 12) -> Table:
-    """The institutions with the most points, and the region's totals: points, gross, prepaid, balance (元)."""
-    region = settlement.region.row(0, named=True)
-    table = Table(title=f"{settlement.policy.name}: 点值 point value {region['point_value']} 元/点")
-    for header in ("机构 institution", "病例 stays", "点数 points", "应付 gross", "已预付 prepaid", "清算 balance"):
-        table.add_column(header, justify="right")
-    ranked = settlement.institutions.filter(pl.col("cases") > 0).sort("points", descending=True)
-    money = ("gross_fen", "prepaid_fen", "balance_fen")
-    for row in ranked.head(top).iter_rows(named=True):
-        table.add_row(row["institution_id"], f"{row['cases']:,}", f"{row['points']:,}",
-                      *(f"{fen_to_yuan(row[k]):,}" for k in money))  # fmt: skip
-    if ranked.height > top:
-        table.add_row(f"… {ranked.height - top} more", "", "", "", "", "")
-    table.add_row("合计 total", f"{region['cases']:,}", f"{region['points']:,}",
-                  *(f"{fen_to_yuan(region[k]):,}" for k in money), style="bold")  # fmt: skip
-    return table
-
-
 def _settle_and_show(policy: Policy, cases: SettlementCases, out: Path) -> Settlement:
     """Settle, write one CSV per table into `out`, and print the clearing summary and the counts."""
     with progress.step("结算 settling"):
         result = run_settlement(cases, policy)
     with progress.step("写出 writing the results"):
         write_settlement(result, out)
-    console.print(_clearing_table(result))
+    console.print(clearing_table(policy.name, result.region, result.institutions))
     console.print(f"{len(cases):,} stays settled, {cases.excluded.height:,} set aside (read {cases.read:,})")
     return result
 
@@ -293,12 +289,45 @@ def _settle_year_and_show(case: YearCase, out: Path) -> YearSettlement:
     with progress.step("写出 writing the results"):
         write_year(result, out)
         write_workbook(year_sheets(result), out / "settlement.xlsx")
-    console.print(_clearing_table(result.points))
+    console.print(clearing_table(result.points.policy.name, result.points.region, result.points.institutions))
     console.print(_alliance_table(result))
     region = result.region.row(0, named=True)
     console.print(f"{region['claims_charged']:,} claims charged, {region['claims_excluded']:,} set aside "
                   f"(read {region['claims_read']:,}); results in {out}/")  # fmt: skip
     return result
+
+
+def _settle_month_and_show(year: Settlement | YearSettlement, month: int, out: Path) -> MonthSettlement:
+    """A month's pre-settlement from the year so far: write its tables and workbook, print its rows and counts."""
+    result = month_of(year, month)
+    with progress.step("写出 writing the results"):
+        write_month(result, out)
+        write_workbook(month_sheets(result), out / "settlement.xlsx")
+    console.print(month_table(result.points.policy.name, result.months, result.region))
+    if result.alliances is None:
+        stays, aside = result.points.cases.height, result.points.excluded.height
+        console.print(f"{stays:,} stays discharged through {result.period} settled, {aside:,} set aside "
+                      f"(read {stays + aside:,}); results in {out}/")  # fmt: skip
+    else:
+        console.print(advances_table(result.advances))
+        region = result.alliances.region.row(0, named=True)
+        console.print(f"{region['claims_charged']:,} claims through {result.period} charged, "
+                      f"{region['claims_excluded']:,} set aside (read {region['claims_read']:,}); results in {out}/")
+    return result
+
+
+def _record(
+    engine: Engine, case: Path, result: YearSettlement | Settlement | MonthSettlement, out: Path, what_if: bool,
+    files: tuple[Path | None, Path | None, Path | None],
+) -> None:  # fmt: skip
+    """Record the run (a what-if when asked) and say so."""
+    with progress.step("记录 recording the run"):
+        if isinstance(result, MonthSettlement):
+            run, new = record_month(engine, case, result, out, *files, kind="what-if" if what_if else "monthly")
+        else:
+            run, new = record_year(engine, case, result, out, *files, kind="what-if" if what_if else "annual")
+    console.print(f"run {run.id} recorded ({run.kind} {run.period})" if new
+                  else f"run {run.id} already on record (same inputs)")  # fmt: skip
 
 
 @app.command()
@@ -311,30 +340,45 @@ def settle(
     policy: Annotated[Path | None, typer.Option(help="Policy file, instead of the folder's policy.toml.")] = None,
     claims: Annotated[Path | None, typer.Option(help="Grouped claims, instead of the folder's.")] = None,
     institutions: Annotated[Path | None, typer.Option(help="Institutions, instead of the folder's.")] = None,
+    month: Annotated[
+        str | None, typer.Option(help="月度预结算 of this month (YYYY-MM), from the claims discharged through it.")
+    ] = None,
+    what_if: Annotated[
+        bool, typer.Option("--what-if", help="测算: record the run as a what-if, never the official run.")
+    ] = False,
     db: Annotated[
         str | None, typer.Option(help=f"Record the run in this store (e.g. {DEFAULT_URL} or a PostgreSQL URL).")
     ] = None,
 ) -> None:
-    """结算 Settle a year: by the point method, and — when the policy has the alliance sections — each alliance's
-    budget, spending, surplus or overspend and its members' money."""
-    if is_alliance_policy(load_policy(policy or case / "policy.toml")):
-        engine = None if db is None else open_store(db)
+    """结算 Settle a year — or, with --month, a month's pre-settlement: by the point method, and — when the policy has
+    the alliance sections — each alliance's budget, spending, surplus or overspend and its members' money."""
+    loaded = load_policy(policy or case / "policy.toml")
+    month_number = None if month is None else parse_month(month, loaded.year)
+    engine = None if db is None else open_store(db)
+    result: YearSettlement | Settlement | MonthSettlement
+    if is_alliance_policy(loaded):
         with progress.step("读取 loading the case"):
-            year_case = load_year_case(case, policy, claims, institutions)
-        result = _settle_year_and_show(year_case, out)
-        if engine is not None:
-            with progress.step("记录 recording the run"):
-                run, new = record_year(engine, case, result, out, policy, claims, institutions)
-            console.print(f"run {run.id} recorded" if new else f"run {run.id} already on record (same inputs)")
-        return
-    if db is not None:
-        raise InputError(policy or case / "policy.toml", "only alliance settlements are recorded in a store so far")
-    with progress.step("读取 loading the case"):
-        loaded = load_case(case, policy, claims, institutions)
-    result = _settle_and_show(*loaded, out)
-    with progress.step("写出 writing the workbook"):
-        write_workbook(result, out / "settlement.xlsx")
-    console.print(f"results in {out}/")
+            year_case = load_year_case(case, policy, claims, institutions, month=month_number)
+        if month_number is None:
+            result = _settle_year_and_show(year_case, out)
+        else:
+            with progress.step("结算 settling"):
+                so_far = settle_year(year_case)
+            result = _settle_month_and_show(so_far, month_number, out)
+    else:
+        with progress.step("读取 loading the case"):
+            point_policy, cases = load_case(case, policy, claims, institutions, month=month_number)
+        if month_number is None:
+            result = _settle_and_show(point_policy, cases, out)
+            with progress.step("写出 writing the workbook"):
+                write_workbook(result, out / "settlement.xlsx")
+            console.print(f"results in {out}/")
+        else:
+            with progress.step("结算 settling"):
+                points_so_far = run_settlement(cases, point_policy)
+            result = _settle_month_and_show(points_so_far, month_number, out)
+    if engine is not None:
+        _record(engine, case, result, out, what_if, (policy, claims, institutions))
 
 
 REFERENCE_COLUMNS = "id,gender,age,age_days,birth_weight_g,los_days,leaving_type,diagnoses,procedures"
@@ -373,9 +417,10 @@ def _created(run: Run) -> str:
 @runs_app.command("list")
 @_friendly
 def runs_list(db: Annotated[str, DB_OPTION] = DEFAULT_URL) -> None:
-    """列表 The runs on record: when, what kind, which year, and the claims read, charged and set aside."""
+    """列表 The runs on record: when, what kind (annual, monthly, what-if), which year or month, and the claims read,
+    charged and set aside."""
     table = Table(title="结算记录 settlement runs")
-    for header in ("编号 run", "时间 created", "类型 kind", "年度 period", "状态 status"):
+    for header in ("编号 run", "时间 created", "类型 kind", "期间 period", "状态 status"):
         table.add_column(header, no_wrap=True)
     for header in ("读取 read", "结算 charged", "剔除 set aside"):
         table.add_column(header, justify="right")
@@ -406,14 +451,15 @@ def runs_show(
     run_id: Annotated[int, typer.Argument(metavar="RUN", help="The run's number (see `yibao runs list`).")],
     db: Annotated[str, DB_OPTION] = DEFAULT_URL,
 ) -> None:
-    """查看 One run: what it read (content hashes), which library settled it, and its alliance statements (元)."""
+    """查看 One run: what it read (content hashes), which library settled it, and its money (元): the alliance
+    statements, the point method's clearing, or a month's pre-settlement."""
     engine = open_store(db)
     run = get_run(engine, run_id)
     facts = Table(title=f"结算记录 run {run.id}", show_header=False)
     facts.add_column("", no_wrap=True)
     facts.add_column("")
     for label, value in (
-        ("时间 created", _created(run)), ("类型 kind", run.kind), ("年度 period", run.period),
+        ("时间 created", _created(run)), ("类型 kind", run.kind), ("期间 period", run.period),
         ("状态 status", run.status), ("yibao", run.library_version),
         ("读取 / 结算 / 剔除", f"{run.rows_read:,} / {run.rows_accepted:,} / {run.rows_rejected:,}"),
         ("claims sha256", run.claims_hash), ("policy sha256", run.policy_hash),
@@ -421,7 +467,19 @@ def runs_show(
     ):  # fmt: skip
         facts.add_row(label, value)
     console.print(facts)
-    alliances = run_statements(engine, run_id)["alliances"]
+    frames = run_frames(engine, run_id)
+    if not frames["points.month_region"].is_empty():
+        console.print(month_table(f"run {run.id}", frames["points.months"], frames["points.month_region"]))
+    elif frames["alliances"].is_empty() and not frames["points.region"].is_empty():
+        console.print(clearing_table(f"run {run.id}", frames["points.region"], frames["points.institutions"]))
+    if not frames["alliances"].is_empty():
+        console.print(_statements_table(frames["alliances"]))
+    if frames["alliances"].is_empty() and not frames["advances"].is_empty():
+        console.print(advances_table(frames["advances"]))
+
+
+def _statements_table(alliances: pl.DataFrame) -> Table:
+    """The alliance statements of a run, one column per alliance (元)."""
     table = Table(title="医共体年度清算 alliance statements (元)")
     table.add_column("", no_wrap=True)
     for alliance in alliances["alliance_id"]:
@@ -430,7 +488,7 @@ def runs_show(
         values = alliances[column].to_list()
         cells = [("" if v is None else str(v)) if column == "score" else f"{fen_to_yuan(v):,}" for v in values]
         table.add_row(label, *cells)
-    console.print(table)
+    return table
 
 
 @runs_app.command("diff")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from yibao.alliance.claims import CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS
+from yibao.alliance.claims import CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS, claims_through_month
 from yibao.alliance.settle import YearCase, YearSettlement
 from yibao.errors import InputError
 from yibao.io.write import sink_frame, write_frame
@@ -111,15 +111,21 @@ def load_year_case(
     institutions: Path | None = None,
     *,
     lazy: bool = False,
+    month: int | None = None,
 ) -> YearCase:
     """A case folder's policy and tables; the policy, claims and institutions may be given elsewhere instead.
 
     `lazy`: claims and residents stay in their files (LazyFrames), and `settle_year` reads them one batch of
-    residence counties at a time — for regions larger than memory."""
+    residence counties at a time — for regions larger than memory. `month`: the claims of the policy's year whose
+    service date (discharge of a stay, date of a visit) falls after that month are left out (a month's run)."""
     files = year_case_files(folder, policy, claims, institutions)
+    loaded = load_policy(files.policy)
+    year_claims = scan_claims(files.claims) if lazy else read_claims(files.claims)
+    if month is not None:
+        year_claims = claims_through_month(year_claims, loaded.year, month, files.claims)
     return YearCase(
-        policy=load_policy(files.policy),
-        claims=scan_claims(files.claims) if lazy else read_claims(files.claims),
+        policy=loaded,
+        claims=year_claims,
         institutions=read_table(files.institutions),
         alliances=read_table(files.alliances),
         residents=scan_table(files.residents) if lazy else read_table(files.residents),

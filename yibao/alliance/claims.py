@@ -7,8 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
+from yibao.errors import require_columns
 from yibao.models.enums import Referral, VisitType
-from yibao.settlement.cases import CASE_COLUMNS, first_reason, typed_cases
+from yibao.settlement.cases import CASE_COLUMNS, column_parser, first_reason, typed_cases
+from yibao.settlement.monthly import Frame, through_month
 
 CLAIM_COLUMNS: dict[str, pl.DataType] = {
     **{name: dtype for name, dtype in CASE_COLUMNS.items() if name != "drg"},
@@ -64,3 +66,15 @@ def exclusion(year: int, duplicates: pl.Series) -> pl.Expr:
 def mark(claims: pl.DataFrame, year: int, duplicates: pl.Series) -> pl.DataFrame:
     """Typed claims (with their source `row`) with `service_date` and `reason` (null: charged)."""
     return claims.with_columns(service_date=service_date(), reason=exclusion(year, duplicates))
+
+
+def claims_through_month(claims: Frame, year: int, month: int, source: Path | str = "claims") -> Frame:
+    """The claims (as read, untyped) without those of `year` whose service date falls after `month`."""
+    schema = claims.collect_schema()
+    require_columns(schema.names(), source, ("visit_type", "admission_date", "discharge_date"))
+    date = (
+        pl.when(column_parser("visit_type", schema["visit_type"]) == INPATIENT)
+        .then(column_parser("discharge_date", schema["discharge_date"]))
+        .otherwise(column_parser("admission_date", schema["admission_date"]))
+    )
+    return through_month(claims, date, year, month)

@@ -16,6 +16,7 @@ import polars as pl
 
 from yibao.alliance.settle import YearSettlement
 from yibao.models.enums import Level
+from yibao.settlement.monthly import MonthSettlement
 from yibao.settlement.points import CaseClass
 from yibao.settlement.settle import Settlement
 
@@ -39,6 +40,14 @@ ALLIANCE_SHEETS = {
     "excluded": "未结算清单",
 }
 """Alliance frame → sheet name, in workbook order (the point-method sheets follow)."""
+MONTH_SHEETS = {
+    "months": "月度预结算",
+    "month_region": "统筹区月度汇总",
+    "advances": "医共体月度预付",
+    "cases": "病例点数",
+    "excluded": "未结算病例",
+}
+"""A month's run: table → sheet name, in workbook order."""
 
 
 @cache
@@ -96,6 +105,11 @@ def year_sheets(year: YearSettlement) -> Sheets:
     alliance = {name: (sheet, getattr(year, name)) for name, sheet in ALLIANCE_SHEETS.items()}
     points = {k: (f"点数法{sheet}", frame) for k, (sheet, frame) in point_sheets(year.points, "points/").items()}
     return {**alliance, **points}
+
+
+def month_sheets(month: MonthSettlement) -> Sheets:
+    """The sheets of a month's run."""
+    return {name: (MONTH_SHEETS[name], frame) for name, frame in month.tables().items()}
 
 
 def write_workbook(sheets: Sheets | Settlement, path: Path | str) -> Path:

@@ -1,5 +1,6 @@
 """The HTML report of a recorded run: one self-contained page (inline CSS, charts as inline SVG, no network) with the
-region's totals, four charts and the statements' tables, money in 元.
+region's totals, up to four charts (one without data is left out, with a note) and the statements' tables, money in
+元 — an alliance year's, the point method's year, or a month's.
 
 Every text is escaped by the template engine (jinja2, autoescape); only the charts' SVG is inserted as markup.
 """
@@ -28,7 +29,15 @@ CARDS = (
     ("region", "fund_share_fen"), ("region", "uncovered_fen"), ("points.region", "point_value"),
     ("points.region", "pool_fen"),
 )  # fmt: skip
-"""The region's key figures shown as cards: (frame, column)."""
+"""The region's key figures shown as cards of an alliance year: (frame, column)."""
+POINT_CARDS = tuple(("points.region", c) for c in ("point_value", "pool_fen", "gross_fen", "prepaid_fen",
+                                                   "deductions_fen", "balance_fen"))  # fmt: skip
+"""The cards of the point method's year alone."""
+MONTH_CARDS = tuple(("points.month_region", c) for c in ("point_value", "budget_fen", "gross_fen", "paid_fen",
+                                                         "paid_to_date_fen"))  # fmt: skip
+"""The cards of a month's run."""
+HEADER_TABLES = {"points.month_region": "month_region"}
+"""Frames whose headers (`headers.csv`) are those of another table name."""
 UNSUMMED = ("county", "score", "retention_ratio")
 """Statement lines without a total."""
 
@@ -96,33 +105,63 @@ def statement_table(alliances: pl.DataFrame) -> Table:
 def _cards(report: RunReport) -> list[tuple[str, str, str]]:
     """(label, value, unit) of the region's key figures; none for a run recorded without them."""
     cards = []
-    for frame_name, column in CARDS:
+    chosen = MONTH_CARDS if report.monthly else CARDS if report.alliance else POINT_CARDS
+    for frame_name, column in chosen:
         frame = report.frames[frame_name]
         if frame.is_empty():
             continue
         kind = column_kind(frame, column)
-        label = header(column, frame_name)
+        label = header(column, HEADER_TABLES.get(frame_name, frame_name))
         unit = "元" if kind == "money" else ""
         cards.append((label.removesuffix("(元)"), shown(frame[column][0], kind), unit))
     return cards
 
 
 def _charts(report: RunReport) -> list[Chart]:
+    """The four charts; one without data has no SVG but a note saying why (the page lists it, not drawn)."""
     alliances, members = report.frames["alliances"], report.frames["members"]
     months, year = report.frames["points.months"], report.frames["points.region"]
     point_value = None if year.is_empty() else float(year["point_value"][0])
     some = not alliances.is_empty()
-    no_alliance = "本结算记录没有医共体 (no alliance in this run)."
+    no_alliance = "本结算记录没有医共体年度清算 (no alliance statements in this run)."
+    if not months.is_empty() and months["point_value"].is_null().all():
+        no_value, months = "本月没有病例, 没有点值 (no stays, no point value).", months.clear()
+    else:
+        no_value = "本结算记录未保存月度点值 (recorded before store schema version 2)."
     return [
         Chart("budget", "预算与实际支出 Budget and spending per alliance",
               Markup(budget_chart(alliances)) if some else None, no_alliance),
         Chart("outcome", "结余留用与超支分担 Surplus or overspend per alliance",
               Markup(outcome_chart(alliances)) if some else None, no_alliance),
         Chart("point-value", "月度点值 Point value by month (元/点)",
-              Markup(point_value_chart(months, point_value)) if not months.is_empty() else None,
-              "本结算记录未保存月度点值 (recorded before store schema version 2)."),
+              Markup(point_value_chart(months, point_value)) if not months.is_empty() else None, no_value),
         Chart("allocation", "成员单位分配 Member allocation per alliance, by level",
               Markup(allocation_chart(alliances, members)) if some else None, no_alliance),
+    ]  # fmt: skip
+
+
+def _tables(report: RunReport) -> list[Table]:
+    """The statements as tables: an alliance year's, the point method's clearing, or a month's rows and advances."""
+    frames = report.frames
+    if report.monthly:
+        months = frame_table("months", "月度预结算 Monthly pre-settlement (元)", report.institutions, "months",
+                             ("cases", "points", "gross_fen", "patient_share_fen", "advance_fen", "deposit_fen",
+                              "paid_fen"))  # fmt: skip
+        if frames["advances"].is_empty():
+            return [months]
+        return [months, frame_table("advances", "医共体月度预付 Alliance advances (元)", frames["advances"],
+                                    "advances", ("advance_fen",))]  # fmt: skip
+    if not report.alliance:
+        money = [c for c in report.institutions.columns if c.endswith("_fen")]
+        return [frame_table("institutions", "机构年度清算 Annual clearing per institution (元)",
+                            report.institutions, "institutions", ("cases", "points", *money))]  # fmt: skip
+    members = frames["members"].sort("alliance_id", "institution_id").select("alliance_id", pl.exclude("alliance_id"))
+    money = ("drg_fen", "fee_for_service_fen")
+    return [
+        statement_table(frames["alliances"]),
+        frame_table("members", "成员单位分配 Member allocation (元)", members, "members", ("allocation_fen", *money)),
+        frame_table("direct", "非医共体机构结算 Institutions paid directly by the fund (元)", frames["direct"],
+                    "direct", ("claims", *money)),
     ]  # fmt: skip
 
 
@@ -132,19 +171,11 @@ def _environment() -> Environment:
 
 def render_run_html(report: RunReport) -> str:
     """The page of a run."""
-    frames = report.frames
-    members = frames["members"].sort("alliance_id", "institution_id").select("alliance_id", pl.exclude("alliance_id"))
-    money = ("drg_fen", "fee_for_service_fen")
-    tables = [
-        statement_table(frames["alliances"]),
-        frame_table("members", "成员单位分配 Member allocation (元)", members, "members", ("allocation_fen", *money)),
-        frame_table("direct", "非医共体机构结算 Institutions paid directly by the fund (元)", frames["direct"],
-                    "direct", ("claims", *money)),
-    ]  # fmt: skip
+    charts = _charts(report)
     return _environment().get_template("run.html.j2").render(
         title=report.title, facts=report.facts(), inputs=report.inputs(), cards=_cards(report),
-        charts=_charts(report), tables=tables, fonts=Markup(FONTS), version=report.run.library_version,
-        run_id=report.run.id,
+        charts=[c for c in charts if c.svg is not None], left_out=[c for c in charts if c.svg is None],
+        tables=_tables(report), fonts=Markup(FONTS), version=report.run.library_version, run_id=report.run.id,
     )  # fmt: skip
 
 

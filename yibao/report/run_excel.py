@@ -1,4 +1,5 @@
-"""The Excel report of a recorded run: 地区汇总, 医共体 and 机构 sheets under the run's header, money in 元.
+"""The Excel report of a recorded run: 地区汇总, 医共体 (when the run has alliances) and 机构 sheets under the run's
+header, money in 元.
 
 Each sheet starts with the run header (run, period, created, input hashes), then a table with Chinese headers
 (`headers.csv`), its header row frozen; money columns hold 元 as numbers formatted `#,##0.00`.
@@ -84,7 +85,7 @@ class RunWorkbook:
             cells = [_cell(v, kind, labels) for v in frame[column]]
             for row, value in enumerate(cells, start=top + 1):
                 sheet.write(row, col, value, self.formats[kind])
-            widths.append(max(min(_width(title), HEADER_LINE) + 2, *(_width(_shown(v, kind)) + 2 for v in cells)))
+            widths.append(max([min(_width(title), HEADER_LINE) + 2, *(_width(_shown(v, kind)) + 2 for v in cells)]))
         for col, width in enumerate(widths):
             sheet.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH))
         sheet.set_row(top, 32)
@@ -118,13 +119,16 @@ class RunWorkbook:
 
 
 def write_run_workbook(report: RunReport, path: Path | str) -> Path:
-    """Write the run's Excel report to `path` (.xlsx)."""
+    """Write the run's Excel report to `path` (.xlsx): the region, the alliances (their statements, or a month's
+    advances; none without alliances) and the institutions."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    alliances = report.frames["advances"] if report.monthly else report.frames["alliances"]
     with xlsxwriter.Workbook(path) as workbook:
         book = RunWorkbook(workbook, report)
-        book.pairs(SHEETS["region"], [("医共体总额预算", "region", report.frames["region"]),
-                                      ("按病组点数法", "points.region", report.frames["points.region"])])  # fmt: skip
-        book.table(SHEETS["alliances"], report.frames["alliances"], "alliances", frozen_columns=2)
-        book.table(SHEETS["institutions"], report.institutions, "institutions")
+        book.pairs(SHEETS["region"], report.region_sections())
+        if not alliances.is_empty():
+            book.table(SHEETS["alliances"], alliances, "advances" if report.monthly else "alliances",
+                       frozen_columns=1 if report.monthly else 2)  # fmt: skip
+        book.table(SHEETS["institutions"], report.institutions, report.institutions_table)
     return path

@@ -220,11 +220,13 @@ def fen(column: str) -> pl.Expr:
 
 
 def prepare_cases(claims: pl.DataFrame, institutions: pl.DataFrame, year: int) -> SettlementCases:
-    """Encode one year's grouped claims (`CASE_COLUMNS`) against the institutions for settlement."""
+    """Encode one year's grouped claims (`CASE_COLUMNS`) against the institutions for settlement; a `row` column
+    (source rows of a frame already filtered) numbers the rows set aside, else their position does."""
     claims = typed_cases(claims) if any(claims.schema.get(k) != v for k, v in CASE_COLUMNS.items()) else claims
     institutions = institutions_frame(institutions)
     reason = _exclusion(claims, year, institutions["institution_id"])
-    marked = claims.with_row_index("row", offset=1).with_columns(reason=reason)
+    numbered = claims if ROW in claims.columns else claims.with_row_index(ROW, offset=1)
+    marked = numbered.with_columns(reason=reason)
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
     kept = marked if excluded.is_empty() else marked.filter(pl.col("reason").is_null())
     if "self_pay_cost" not in kept.columns:

@@ -97,6 +97,13 @@ def points_worth_fen(units: int, value_units: int, unit: int, decimals: int) -> 
     return half_up_div(units * value_units * 100, unit * 10**decimals)
 
 
+def month_budgets(policy: Policy) -> list[int]:
+    """The fund budget of each month (fen): the year's split by `monthly_weights`, largest remainder."""
+    weights = [fraction(w) for w in policy.budget.monthly_weights]
+    common = int(np.lcm.reduce([w.denominator for w in weights]))
+    return largest_remainder(yuan_to_fen(policy.budget.fund_budget), [int(w * common) for w in weights])
+
+
 def clear(policy: Policy, unit: int, points: np.ndarray, share: np.ndarray, deductions: list[Deduction]) -> Clearing:
     """Settle the year from (institution, month) points units and patients' share in fen."""
     n = points.shape[0]
@@ -104,9 +111,7 @@ def clear(policy: Policy, unit: int, points: np.ndarray, share: np.ndarray, dedu
     points_by_month = [[int(v) for v in row] for row in points]
     share_by_month = [[int(v) for v in row] for row in share]
     budget_fen = yuan_to_fen(policy.budget.fund_budget)
-    weights = [fraction(w) for w in policy.budget.monthly_weights]
-    common = int(np.lcm.reduce([w.denominator for w in weights]))
-    month_budget = largest_remainder(budget_fen, [int(w * common) for w in weights])
+    month_budget = month_budgets(policy)
     prepay, deposit_ratio = fraction(policy.monthly.prepayment_ratio), fraction(policy.monthly.quality_deposit_ratio)
     month_gross = [[0] * MONTHS for _ in range(n)]
     month_advance = [[0] * MONTHS for _ in range(n)]
@@ -135,7 +140,8 @@ def clear(policy: Policy, unit: int, points: np.ndarray, share: np.ndarray, dedu
     institution_points = [sum(row) for row in points_by_month]
     total_points = sum(institution_points)
     if total_points <= 0:
-        raise InputError(policy.folder, "the year has no points to settle")
+        raise InputError(policy.folder, f"no stay of {policy.year} has points to settle (a month's run: none was "
+                                        "discharged by the end of the month)")  # fmt: skip
     pool = budget_fen + sum(sum(row) for row in share_by_month)
     pv = point_value_units(pool, total_points, unit, pv_decimals)
     gross = largest_remainder(pool, institution_points)

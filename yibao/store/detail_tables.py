@@ -1,4 +1,5 @@
-"""The tables schema version 2 adds: everything else a report or a diff of a run needs, and a snapshot of its inputs.
+"""The tables schema versions 2 and 3 add: everything else a report or a diff of a run needs, a snapshot of its
+inputs (version 2), and the region row of a month's run (version 3).
 
 Each settlement table mirrors one `YearSettlement` frame, its columns in the frame's order (the reader takes the
 column list from here): money BIGINT fen, exact decimals as text, rates as float. No person key is stored.
@@ -90,6 +91,31 @@ class PointInstitutionRow(SQLModel, table=True):
     balance_fen: int = big()
 
 
+class PointMonthRegionRow(SQLModel, table=True):
+    """A month's run (月度预结算): the region's totals of the month and so far — `MonthSettlement.region`."""
+
+    __tablename__ = "point_month_region"
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    year: int
+    month: int
+    cases: int = big()
+    excluded: int = big()
+    budget_fen: int = big()
+    patient_share_fen: int = big()
+    points: str = exact()
+    point_value: str | None = exact("the month's provisional point value; null in a month without cases", True)
+    gross_fen: int = big()
+    advance_fen: int = big()
+    deposit_fen: int = big()
+    paid_fen: int = big()
+    cases_to_date: int = big()
+    budget_to_date_fen: int = big()
+    gross_to_date_fen: int = big()
+    advance_to_date_fen: int = big()
+    deposit_to_date_fen: int = big()
+    paid_to_date_fen: int = big()
+
+
 class AdvanceRow(SQLModel, table=True):
     """One alliance's advance (预付) of one month: `YearSettlement.advances`."""
 
@@ -170,5 +196,9 @@ SETTLEMENT_TABLES = {
     "points.institutions": PointInstitutionRow,
 }
 """The `YearSettlement` frames (by attribute path) stored one column per column."""
+FRAME_TABLES = {**SETTLEMENT_TABLES, "points.month_region": PointMonthRegionRow}
+"""Every frame stored one column per column: the `YearSettlement` frames and a month's region row."""
 VERSION_2_TABLES = [*SETTLEMENT_TABLES.values(), IndicatorRow, IndicatorPointsRow, PolicySnapshot, InputFileRow]
 """The tables schema version 2 adds."""
+VERSION_3_TABLES = [PointMonthRegionRow]
+"""The tables schema version 3 adds."""

@@ -1,5 +1,7 @@
-"""Comparing two runs (`yibao runs diff`): which money changed, per alliance, member, direct institution and region,
-and why — the inputs, library version or period that differ, and the policy parameters changed key by key."""
+"""Comparing two runs (`yibao runs diff`): which money changed — per alliance, member, direct institution, the point
+method's institutions, months and the alliances' advances, and the region — and why: the kind, period, inputs or
+library version that differ, and the policy parameters changed key by key. Runs of any kind compare: a frame one
+run lacks shows its rows as appeared or disappeared, and the region rows only when both runs have them."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
 
+from yibao.settlement.policy_text import policy_document, read_policy_text
 from yibao.store.read import RunInputs, get_run, run_frames, run_inputs
 from yibao.store.tables import Run
 
@@ -30,6 +34,18 @@ BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 CHANGE_COLUMNS = ("item", "old_fen", "new_fen", "change_fen")
 TEXT_CHANGE = {"old": pl.String, "new": pl.String}
 FILE_CHANGE = {"role": pl.String, "name": pl.String, "old_sha256": pl.String, "new_sha256": pl.String}
+REGION_FRAMES = {"region": "", "points.region": "points.", "points.month_region": "month."}
+"""The one-row region frames a diff compares, and the prefix of their items."""
+KEYED_FRAMES = {
+    "alliances": ("alliances", ["alliance_id"]),
+    "direct": ("direct", ["institution_id"]),
+    "institutions": ("points.institutions", ["institution_id"]),
+    "months": ("points.months", ["institution_id", "month"]),
+    "advances": ("advances", ["alliance_id", "month"]),
+}
+"""RunDiff money frame → (stored frame, its key), besides `members` and `region`."""
+MONEY_ORDER = ("region", "alliances", "members", "direct", "institutions", "months", "advances")
+"""The RunDiff money frames, in the order they are shown."""
 
 
 @dataclass(frozen=True)
@@ -45,25 +61,36 @@ class RunDiff:
     files: pl.DataFrame
     """role, name, old_sha256, new_sha256: the input files whose content differs, appeared or disappeared."""
     parameters: pl.DataFrame
-    """key (dotted, as in TOML), old, new (TOML values as text; null when absent): the policy's changed keys."""
+    """key (dotted, as in TOML), old, new (TOML values as text, defaults filled in; null when absent): the policy's
+    changed keys."""
     without_snapshot: tuple[int, ...]
     """Runs recorded before schema version 2: no policy text or file list to compare."""
     region: pl.DataFrame
-    """item (region totals; the point method's as points.…), old_fen, new_fen, change_fen."""
+    """item (region totals; the point method's as points.…, a month's as month.…), old_fen, new_fen, change_fen."""
     point_value: tuple[Decimal | None, Decimal | None]
-    """The year's point value (元/点) of the old and the new run (None before schema version 2)."""
+    """The point value (元/点) of the old and the new run: the year's, or a month's run's month (None when the run
+    has neither: before schema version 2, or a month without cases)."""
     alliances: pl.DataFrame
     """alliance_id, item, old_fen, new_fen, change_fen."""
     members: pl.DataFrame
     """institution_id, alliance_id (the new run's, else the old's), item, old_fen, new_fen, change_fen."""
     direct: pl.DataFrame
     """institution_id, item, old_fen, new_fen, change_fen."""
+    institutions: pl.DataFrame
+    """The point method's clearing per institution: institution_id, item, old_fen, new_fen, change_fen."""
+    months: pl.DataFrame
+    """The point method's month rows: institution_id, month, item, old_fen, new_fen, change_fen."""
+    advances: pl.DataFrame
+    """Each alliance's monthly advance: alliance_id, month, item, old_fen, new_fen, change_fen."""
+    held: tuple[str, ...]
+    """The money frames above that either run has rows of (the others are not part of what was settled)."""
 
     @property
     def same(self) -> bool:
-        """Nothing differs: same inputs, library and period, and the same money."""
-        return all(f.is_empty() for f in (self.causes, self.files, self.region, self.alliances, self.members,
-                                          self.direct))  # fmt: skip
+        """Nothing differs: same kind, period, inputs and library, and the same money."""
+        frames = (self.causes, self.files, self.region, self.alliances, self.members, self.direct, self.institutions,
+                  self.months, self.advances)  # fmt: skip
+        return all(f.is_empty() for f in frames)
 
 
 def money_changes(old: pl.DataFrame, new: pl.DataFrame, key: list[str]) -> pl.DataFrame:
@@ -138,30 +165,52 @@ def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def _policy_keys(text: str) -> dict[str, str]:
+    """A policy's dotted keys → TOML value text: the whole policy with its defaults when the text reads as a policy
+    (so that a key left out and the same default written, or 0.85 and "0.85", are the same), else the text's own."""
+    try:
+        return flatten(policy_document(read_policy_text(text, Path())))
+    except ValueError:  # not a policy this library reads (pydantic's ValidationError is a ValueError)
+        return flatten(tomllib.loads(text))
+
+
 def parameter_changes(old_text: str | None, new_text: str | None) -> pl.DataFrame:
-    """key, old, new for every dotted key whose value differs between two policy files (TOML text), in the new
-    file's order, then the keys only the old one has; none when a text is missing (a run without snapshot)."""
+    """key, old, new for every dotted key whose value differs between two policies (TOML text), in the policy's
+    order, then the keys only the old one has; none when a text is missing (a run without snapshot)."""
     rows = []
     if old_text is not None and new_text is not None:
-        old, new = flatten(tomllib.loads(old_text)), flatten(tomllib.loads(new_text))
+        old, new = _policy_keys(old_text), _policy_keys(new_text)
         keys = [*new, *(k for k in old if k not in new)]
         rows = [(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
     return pl.DataFrame(rows, schema={"key": pl.String, **TEXT_CHANGE}, orient="row")
 
 
 def _region(old: dict[str, pl.DataFrame], new: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """The region totals and the point method's region money (items `points.…`); empty unless both runs have them."""
-    if any(frames[name].is_empty() for frames in (old, new) for name in ("region", "points.region")):
+    """The money of the region rows both runs have: totals, the point method's (items `points.…`) and a month's
+    (`month.…`)."""
+    parts = [
+        money_changes(old[name], new[name], []).with_columns(item=pl.lit(prefix) + pl.col("item"))
+        for name, prefix in REGION_FRAMES.items()
+        if not (old[name].is_empty() or new[name].is_empty())
+    ]
+    if not parts:
         return pl.DataFrame(schema={c: pl.String if c == "item" else pl.Int64 for c in CHANGE_COLUMNS})
-    totals = money_changes(old["region"], new["region"], [])
-    points = money_changes(old["points.region"], new["points.region"], [])
-    both = pl.concat([totals, points.with_columns(item=pl.lit("points.") + pl.col("item"))])
-    return both.sort(pl.col("change_fen").abs(), descending=True, maintain_order=True)
+    return pl.concat(parts).sort(pl.col("change_fen").abs(), descending=True, maintain_order=True)
 
 
 def _point_value(frames: dict[str, pl.DataFrame]) -> Decimal | None:
-    region = frames["points.region"]
-    return None if region.is_empty() else region["point_value"][0]
+    for name in ("points.region", "points.month_region"):
+        if not frames[name].is_empty():
+            return frames[name]["point_value"][0]
+    return None
+
+
+def _held(old: dict[str, pl.DataFrame], new: dict[str, pl.DataFrame]) -> tuple[str, ...]:
+    """The RunDiff money frames either run has rows of; the region when both have one of its rows."""
+    region = any(not (old[name].is_empty() or new[name].is_empty()) for name in REGION_FRAMES)
+    stored = {"members": "members"} | {name: frame for name, (frame, _) in KEYED_FRAMES.items()}
+    held = [name for name, frame in stored.items() if not (old[frame].is_empty() and new[frame].is_empty())]
+    return ("region",) * region + tuple(sorted(held, key=MONEY_ORDER.index))
 
 
 def _members(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -180,6 +229,9 @@ def diff_runs(engine: Engine, old_id: int, new_id: int) -> RunDiff:
     old_frames, new_frames = run_frames(engine, old_id), run_frames(engine, new_id)
     old_inputs, new_inputs = run_inputs(engine, old_id), run_inputs(engine, new_id)
     old_text, new_text = old_inputs.policy_text, new_inputs.policy_text
+    keyed = {
+        name: money_changes(old_frames[frame], new_frames[frame], key) for name, (frame, key) in KEYED_FRAMES.items()
+    }
     return RunDiff(
         old=old,
         new=new,
@@ -189,7 +241,7 @@ def diff_runs(engine: Engine, old_id: int, new_id: int) -> RunDiff:
         without_snapshot=tuple(i for i, text in ((old_id, old_text), (new_id, new_text)) if text is None),
         region=_region(old_frames, new_frames),
         point_value=(_point_value(old_frames), _point_value(new_frames)),
-        alliances=money_changes(old_frames["alliances"], new_frames["alliances"], ["alliance_id"]),
         members=_members(old_frames["members"], new_frames["members"]),
-        direct=money_changes(old_frames["direct"], new_frames["direct"], ["institution_id"]),
+        held=_held(old_frames, new_frames),
+        **keyed,
     )

@@ -16,8 +16,11 @@ MONEY_TABLES = {
     "alliances": "医共体 alliances",
     "members": "成员机构 members",
     "direct": "直接结算 direct institutions",
+    "institutions": "点数法年度清算 point-method institutions",
+    "months": "月度预结算 months",
+    "advances": "医共体月度预付 alliance advances",
 }
-"""The money frames of a diff, in the order shown, and their titles."""
+"""The money frames of a diff and their titles (shown in `RunDiff.held` order: only those the runs have)."""
 
 
 def _yuan(fen: int | None, sign: str = "") -> str:
@@ -51,7 +54,8 @@ def _money_table(title: str, frame: pl.DataFrame, top: int) -> Table:
     for row in frame.head(top).iter_rows():
         *names, item, old, new, change = row
         label = item.removesuffix("_fen")
-        table.add_row(*(name or "" for name in names), label, _yuan(old), _yuan(new), _yuan(change, "+"))
+        table.add_row(*("" if name is None else str(name) for name in names), label, _yuan(old), _yuan(new),
+                      _yuan(change, "+"))  # fmt: skip
     if frame.height > top:
         table.add_row(f"… {frame.height - top:,} more", *[""] * (len(keys) + 3))
     return table
@@ -61,10 +65,10 @@ def diff_view(diff: RunDiff, top: int = 20) -> list[RenderableType]:
     """What to print: why the runs differ, then their money changes (the largest `top` of each table)."""
     title = f"run {diff.old.id} → run {diff.new.id}"
     if diff.same:
-        return [f"{title}: same inputs, library version and period, and the same money"]
+        return [f"{title}: same kind, period, inputs and library version, and the same money"]
     shown: list[RenderableType] = []
     if diff.causes.is_empty():
-        shown.append(f"{title}: same inputs, library version and period")
+        shown.append(f"{title}: same kind, period, inputs and library version")
     else:
         shown.append(_text_table(f"{title}: what differs", diff.causes, ("item", "old", "new")))
     if not diff.files.is_empty():
@@ -77,7 +81,7 @@ def diff_view(diff: RunDiff, top: int = 20) -> list[RenderableType]:
     old_value, new_value = diff.point_value
     if old_value != new_value:
         shown.append(f"点值 point value: {old_value} → {new_value} 元/点")
-    for name, label in MONEY_TABLES.items():
-        frame = getattr(diff, name)
+    for name in diff.held:
+        frame, label = getattr(diff, name), MONEY_TABLES[name]
         shown.append(_money_table(label, frame, top) if not frame.is_empty() else f"{label}: no money changed")
     return shown

@@ -22,27 +22,43 @@ CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
-class FileHash:
-    """One input file: its path, size in bytes and own sha256 (what `sha256sum` prints)."""
+class Blob:
+    """An input held in memory rather than read from a file (a policy changed in Python): its name and bytes."""
 
-    path: Path
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FileHash:
+    """One input: its path (or the blob it is), size in bytes and own sha256 (what `sha256sum` prints)."""
+
+    path: Path | Blob
     size: int
     sha256: str
 
 
-def hash_files(paths: Iterable[Path]) -> tuple[str, list[FileHash]]:
+def _chunks(source: Path | Blob) -> Iterator[bytes]:
+    if isinstance(source, Blob):
+        yield source.data
+        return
+    with source.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            yield chunk
+
+
+def hash_files(paths: Iterable[Path | Blob]) -> tuple[str, list[FileHash]]:
     """In one read of each file: the sha256 over the files in the order given (each as its length then its
     bytes), and every file's own sha256."""
     digest, each = hashlib.sha256(), []
     for path in paths:
         try:
-            size = path.stat().st_size
+            size = len(path.data) if isinstance(path, Blob) else path.stat().st_size
             own = hashlib.sha256()
             digest.update(size.to_bytes(8, "big"))
-            with path.open("rb") as file:
-                while chunk := file.read(CHUNK):
-                    digest.update(chunk)
-                    own.update(chunk)
+            for chunk in _chunks(path):
+                digest.update(chunk)
+                own.update(chunk)
         except FileNotFoundError:
             raise InputError(path, "no such file (an input of the run)") from None
         each.append(FileHash(path, size, own.hexdigest()))

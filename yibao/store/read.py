@@ -11,15 +11,16 @@ from sqlmodel import Session, SQLModel, select
 
 from yibao.alliance.settle import STATEMENT_COLUMNS
 from yibao.errors import StoreError
-from yibao.store.detail_tables import SETTLEMENT_TABLES, IndicatorPointsRow, IndicatorRow, InputFileRow, PolicySnapshot
+from yibao.store.detail_tables import FRAME_TABLES, IndicatorPointsRow, IndicatorRow, InputFileRow, PolicySnapshot
 from yibao.store.tables import EXACT, AllianceStatementRow, DirectRow, MemberRow, Run, frame_columns
 
 MEMBER_COLUMNS = ("institution_id", "alliance_id", "level", "work_points", "weight", "allocation_fen", "drg_fen",
                   "fee_for_service_fen")  # fmt: skip
 DIRECT_COLUMNS = ("institution_id", "level", "county", "claims", "drg_fen", "fee_for_service_fen")
 FRAMES = ("alliances", "members", "direct", "region", "advances", "indicators", "points.region", "points.months",
-          "points.institutions")  # fmt: skip
-"""The frames `run_frames` gives, named by their `YearSettlement` attribute path."""
+          "points.institutions", "points.month_region")  # fmt: skip
+"""The frames `run_frames` gives, named by their `YearSettlement` attribute path (`points.month_region`: the region
+row of a month's run, `MonthSettlement.region`)."""
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,11 @@ def run_statements(engine: Engine, run_id: int) -> dict[str, pl.DataFrame]:
 
 
 def run_frames(engine: Engine, run_id: int) -> dict[str, pl.DataFrame]:
-    """Every stored frame of a run (FRAMES), in the settlement's columns, rows by id (institution, alliance, month).
-    A run recorded before schema version 2 has only its statements: its other frames are empty."""
+    """Every stored frame of a run (FRAMES), in the settlement's columns, rows by id (institution, alliance, month);
+    the frames a run does not have are empty: a point-method run has no alliance frames, a month's run only its
+    month's rows, its region row and advances, and a run recorded before schema version 2 only its statements."""
     frames = run_statements(engine, run_id)
-    frames.update({name: _frame(engine, model, run_id) for name, model in SETTLEMENT_TABLES.items()})
+    frames.update({name: _frame(engine, model, run_id) for name, model in FRAME_TABLES.items()})
     frames["indicators"] = _indicators(engine, run_id)
     return {name: frames[name] for name in FRAMES}
 

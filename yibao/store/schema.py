@@ -21,7 +21,7 @@ from sqlalchemy.exc import (
 from sqlmodel import SQLModel
 
 from yibao.errors import StoreError
-from yibao.store.detail_tables import VERSION_2_TABLES
+from yibao.store.detail_tables import VERSION_2_TABLES, VERSION_3_TABLES
 from yibao.store.tables import VERSION_1_TABLES, SchemaVersion
 
 DEFAULT_URL = "sqlite:///yibao.db"
@@ -49,14 +49,20 @@ def _create_version_2(connection: Connection) -> None:
     _create(connection, VERSION_2_TABLES)
 
 
+def _create_version_3(connection: Connection) -> None:
+    """Version 3: the region row of a month's run (kinds monthly and what-if of a month)."""
+    _create(connection, VERSION_3_TABLES)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _create_version_1),
     (2, _create_version_2),
+    (3, _create_version_3),
 ]
 """(version, step): each step brings the schema from the version before to its own, in order."""
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 """The schema version this library writes."""
-STORE_TABLES = [*VERSION_1_TABLES, *VERSION_2_TABLES]
+STORE_TABLES = [*VERSION_1_TABLES, *VERSION_2_TABLES, *VERSION_3_TABLES]
 """Every table of the store, parents first."""
 
 

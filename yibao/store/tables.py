@@ -14,8 +14,9 @@ from sqlalchemy import BigInteger, DateTime, Dialect, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-RUN_KINDS = ("annual", "what-if")
-"""Kinds of run; only "annual" is recorded so far."""
+RUN_KINDS = ("annual", "monthly", "what-if")
+"""Kinds of run: the year's clearing (年度清算), a month's pre-settlement (月度预结算, period YYYY-MM), and a what-if
+(测算) of either, never taken for the official run of its period."""
 
 
 def _now() -> datetime:
@@ -71,8 +72,8 @@ class Run(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=_now, sa_type=UTCDateTime, nullable=False)
-    kind: str = Field(max_length=16)
-    period: str = Field(max_length=16, description="the policy year, e.g. 2025")
+    kind: str = Field(max_length=16, description="annual | monthly | what-if (RUN_KINDS)")
+    period: str = Field(max_length=16, description="the policy year, e.g. 2025, or a month, e.g. 2025-03")
     claims_hash: str = Field(max_length=64, description="sha256 of the claims input")
     policy_hash: str = Field(max_length=64, description="sha256 of the policy file and every table it refers to")
     tables_hash: str = Field(
