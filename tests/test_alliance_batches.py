@@ -8,14 +8,17 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from tests.alliance_checks import conserved, synthetic_year
 from tests.conftest import REPO
 from yibao.alliance import load_year_case, settle_year
 from yibao.alliance.settle import ELSEWHERE, YearSettlement
+from yibao.cli import app
 from yibao.synth import GenerationParams
 
 CASES = sorted((REPO / "settlement_cases").glob("alliance-*"))
+runner = CliRunner()
 FRAMES = ("alliances", "members", "direct", "charges", "claims", "advances", "indicators", "excluded", "region")
 
 
@@ -82,3 +85,25 @@ def test_claims_of_a_resident_listed_elsewhere_are_set_aside(tmp_path: Path, laz
     stay = theirs.filter(pl.col("visit_type") == "inpatient")["claim_id"]
     assert stay.len() == 1 and stay[0] not in result.points.cases["claim_id"].to_list()  # earns no points either
     conserved(result)
+
+
+def test_cli_settles_in_batches(synthetic: Path, tmp_path: Path) -> None:
+    """`yibao settle --batches` writes the same statements; the per-claim results are the batch files."""
+    at_once = runner.invoke(app, ["settle", str(synthetic), "--out", str(tmp_path / "once")])
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    options = ["--out", str(tmp_path / "batched"), "--batches", "--db", db]
+    batched = runner.invoke(app, ["settle", str(synthetic), *options])
+    assert at_once.exit_code == 0 and batched.exit_code == 0, batched.output
+    for name in ("alliances", "members", "direct", "region"):
+        once = pl.read_parquet(tmp_path / "once" / f"{name}.parquet")
+        assert pl.read_parquet(tmp_path / "batched" / f"{name}.parquet").equals(once), name
+    assert not (tmp_path / "batched" / "claims.parquet").exists()
+    parts = pl.read_parquet(tmp_path / "batched" / "claims" / "claims-*.parquet").sort("claim_id")
+    assert parts.equals(pl.read_parquet(tmp_path / "once" / "claims.parquet").sort("claim_id"))
+    assert "run 1 recorded" in batched.output
+
+
+def test_cli_batches_need_an_alliance_policy(tmp_path: Path) -> None:
+    case = REPO / "settlement_cases" / "hospital-report"
+    result = runner.invoke(app, ["settle", str(case), "--out", str(tmp_path / "out"), "--batches"])
+    assert result.exit_code == 2 and "--batches settles alliance years" in result.output

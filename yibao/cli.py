@@ -282,12 +282,13 @@ def _alliance_table(result: YearSettlement, shown: int = 5) -> Table:
     return table
 
 
-def _settle_year_and_show(case: YearCase, out: Path) -> YearSettlement:
-    """Settle a year with its alliances, write the results and the workbook, print the summaries and counts."""
+def _settle_year_and_show(case: YearCase, out: Path, claims_dir: Path | None = None) -> YearSettlement:
+    """Settle a year with its alliances, write the results and the workbook, print the summaries and counts; the
+    per-claim results go to `claims_dir` batch by batch when given."""
     with progress.step("结算 settling"):
-        result = settle_year(case)
+        result = settle_year(case, claims_dir=claims_dir)
     with progress.step("写出 writing the results"):
-        write_year(result, out)
+        write_year(result, out, claims=claims_dir is None)
         write_workbook(year_sheets(result), out / "settlement.xlsx")
     console.print(clearing_table(result.points.policy.name, result.points.region, result.points.institutions))
     console.print(_alliance_table(result))
@@ -346,6 +347,14 @@ def settle(
     what_if: Annotated[
         bool, typer.Option("--what-if", help="测算: record the run as a what-if, never the official run.")
     ] = False,
+    batches: Annotated[
+        bool,
+        typer.Option(
+            "--batches",
+            help="大区域 A prefecture or province: read the claims and residents from their files one batch of "
+            "residence counties at a time; the per-claim results go to OUT/claims/.",
+        ),
+    ] = False,
     db: Annotated[
         str | None, typer.Option(help=f"Record the run in this store (e.g. {DEFAULT_URL} or a PostgreSQL URL).")
     ] = None,
@@ -358,13 +367,16 @@ def settle(
     result: YearSettlement | Settlement | MonthSettlement
     if is_alliance_policy(loaded):
         with progress.step("读取 loading the case"):
-            year_case = load_year_case(case, policy, claims, institutions, month=month_number)
+            year_case = load_year_case(case, policy, claims, institutions, lazy=batches, month=month_number)
+        claims_dir = out / "claims" if batches else None
         if month_number is None:
-            result = _settle_year_and_show(year_case, out)
+            result = _settle_year_and_show(year_case, out, claims_dir)
         else:
             with progress.step("结算 settling"):
-                so_far = settle_year(year_case)
+                so_far = settle_year(year_case, claims_dir=claims_dir)
             result = _settle_month_and_show(so_far, month_number, out)
+    elif batches:
+        raise InputError(policy or case / "policy.toml", "--batches settles alliance years; this policy has none")
     else:
         with progress.step("读取 loading the case"):
             point_policy, cases = load_case(case, policy, claims, institutions, month=month_number)

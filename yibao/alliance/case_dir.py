@@ -133,14 +133,17 @@ def load_year_case(
     )
 
 
-def write_year(result: YearSettlement, out: Path | str) -> list[Path]:
-    """Every frame into `out`: statements as CSV and Parquet, per-claim frames as Parquet; the point-method frames
-    under `out/points/`. The paths written."""
+def write_year(result: YearSettlement, out: Path | str, claims: bool = True) -> list[Path]:
+    """Every frame into `out`: statements as CSV and Parquet, the per-claim results as `claims.parquet` (unless
+    `claims` is False: `settle_year` has written them batch by batch); the point-method frames under `out/points/`.
+    The paths written."""
     out = Path(out)
     frames = [(getattr(result, name), out / f"{name}{suffix}") for name in STATEMENT_FILES
               for suffix in (".csv", ".parquet")]  # fmt: skip
     for frame, path in frames:
         write_frame(frame, path)
-    sink_frame(result.claims, out / "claims.parquet")
-    paths = [*(path for _, path in frames), out / "claims.parquet"]
+    paths = [path for _, path in frames]
+    if claims:
+        sink_frame(result.claims, out / "claims.parquet")
+        paths.append(out / "claims.parquet")
     return [*paths, *write_settlement(result.points, out / "points", ".parquet")]

@@ -24,7 +24,7 @@ from yibao.settlement.monthly import MonthSettlement
 from yibao.settlement.settle import Settlement
 from yibao.store.content import RunContent, run_content
 from yibao.store.detail_tables import FRAME_TABLES, IndicatorPointsRow, IndicatorRow, InputFileRow, PolicySnapshot
-from yibao.store.hashes import bytes_hash, frame_parquet
+from yibao.store.hashes import hash_files
 from yibao.store.inputs import CaseInputs, InputHashes, case_inputs
 from yibao.store.schema import reason
 from yibao.store.tables import RUN_KINDS, AllianceStatementRow, DirectRow, MemberRow, Run, frame_columns
@@ -36,17 +36,19 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def write_claims_file(claims: pl.DataFrame, out: Path) -> tuple[Path, str]:
-    """The per-claim results as `out/claims-<hash16>.parquet` (content-addressed, written whole); path and hash."""
-    data = frame_parquet(claims)
-    digest = bytes_hash(data)
-    path = out / f"claims-{digest[:16]}.parquet"
-    if not path.is_file():
-        out.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=out, prefix=".claims-", suffix=".part")
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
+def write_claims_file(claims: pl.LazyFrame, out: Path) -> tuple[Path, str]:
+    """The per-claim results as `out/claims-<hash16>.parquet` (content-addressed, streamed to disk, never held
+    whole in memory); path and the file's sha256."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out, prefix=".claims-", suffix=".part")
+    os.close(handle)
+    try:
+        claims.sink_parquet(temporary, compression="lz4")
+        digest = hash_files([Path(temporary)])[1][0].sha256
+        path = out / f"claims-{digest[:16]}.parquet"
         os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
     return path.resolve(), digest
 
 
@@ -139,7 +141,7 @@ def _record(engine: Engine, kind: str, content: RunContent, inputs: CaseInputs, 
         found = find_run(session, kind, period, hashes, version)
         if found is not None:
             return found, False
-    claims_file, claims_file_hash = write_claims_file(content.claims.collect(), Path(out))
+    claims_file, claims_file_hash = write_claims_file(content.claims, Path(out))
     run = Run(
         kind=kind, period=period, claims_hash=hashes.claims, policy_hash=hashes.policy, tables_hash=hashes.tables,
         library_version=version, status="complete", rows_read=content.read, rows_accepted=content.charged,
