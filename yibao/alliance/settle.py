@@ -147,20 +147,8 @@ class _Batch:
     at_home: pl.DataFrame
 
 
-def settle_year(
-    case: YearCase, batch_claims: int = BATCH_CLAIMS, claims_dir: Path | str | None = None
-) -> YearSettlement:
-    """Settle a region's year: points, claim payments, alliance packages and members' money.
-
-    Claims and residents given as frames are settled at once; given as LazyFrames (files), they are read in
-    batches of residence counties of about `batch_claims` claims (docs/alliance.md, *Large regions*). With
-    `claims_dir`, each batch's per-claim results are written there (`claims-NNNNN.parquet`, source order within a
-    batch; an earlier run's files there are removed) instead of being held in memory."""
-    policy = case.policy
-    budget_terms, _ = _terms(policy)
-    institutions = institutions_table(case.institutions)
-    alliances = alliances_table(case.alliances, institutions)
-    source = YearSource.of(case.claims, case.residents)
+def _across_region(source: YearSource, institutions: pl.DataFrame, policy: Policy) -> tuple[_Region, Settlement]:
+    """What spans the region, read over every claim: duplicate ids, and the stays settled by the point method."""
     source.check_residents()
     duplicates = source.duplicate_claim_ids()
     stays = _marked(source.stays(), policy.year, duplicates, institutions)
@@ -181,7 +169,24 @@ def settle_year(
         pl.concat([elsewhere, cases.excluded.select("claim_id", "reason")]),
         per_case.join(counties, on="claim_id", how="left", maintain_order="left"),
     )
-    del counties, per_case
+    return region, points
+
+
+def settle_year(
+    case: YearCase, batch_claims: int = BATCH_CLAIMS, claims_dir: Path | str | None = None
+) -> YearSettlement:
+    """Settle a region's year: points, claim payments, alliance packages and members' money.
+
+    Claims and residents given as frames are settled at once; given as LazyFrames (files), they are read in
+    batches of residence counties of about `batch_claims` claims (docs/alliance.md, *Large regions*). With
+    `claims_dir`, each batch's per-claim results are written there (`claims-NNNNN.parquet`, source order within a
+    batch; an earlier run's files there are removed) instead of being held in memory."""
+    policy = case.policy
+    budget_terms, _ = _terms(policy)
+    institutions = institutions_table(case.institutions)
+    alliances = alliances_table(case.alliances, institutions)
+    source = YearSource.of(case.claims, case.residents)
+    region, points = _across_region(source, institutions, policy)
     if claims_dir is not None:
         for stale in Path(claims_dir).glob("claims-*.parquet"):  # an earlier run's
             stale.unlink()
