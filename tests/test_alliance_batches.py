@@ -4,6 +4,7 @@ settling it at once gives; a claim whose residents-table county differs is set a
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +16,7 @@ from tests.conftest import REPO
 from yibao.alliance import load_year_case, settle_year
 from yibao.alliance.settle import ELSEWHERE, YearSettlement
 from yibao.cli import app
+from yibao.errors import InputError
 from yibao.synth import GenerationParams
 
 CASES = sorted((REPO / "settlement_cases").glob("alliance-*"))
@@ -107,3 +109,130 @@ def test_cli_batches_need_an_alliance_policy(tmp_path: Path) -> None:
     case = REPO / "settlement_cases" / "hospital-report"
     result = runner.invoke(app, ["settle", str(case), "--out", str(tmp_path / "out"), "--batches"])
     assert result.exit_code == 2 and "--batches settles alliance years" in result.output
+
+
+TWO = REPO / "settlement_cases" / "alliance-two-alliances"  # 南河县 rows 1–22, 北岭县 rows 23–25
+CLAIM, PERSON = pl.col("claim_id"), pl.col("person_key")
+FIRST = "1950d2504f669faa4d6c"  # residents row 1, claims of 南河县
+
+
+def _set(column: str, where: pl.Expr, value: str | None) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    return lambda f: f.with_columns(pl.when(where).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
+
+
+def _edited(tmp_path: Path, edits: dict[str, list[Callable[[pl.DataFrame], pl.DataFrame]]]) -> Path:
+    """alliance-two-alliances with its CSV tables edited (read and written as text)."""
+    folder = tmp_path / "case"
+    shutil.copytree(TWO, folder)
+    for table, changes in edits.items():
+        frame = pl.read_csv(folder / f"{table}.csv", infer_schema=False)
+        for change in changes:
+            frame = change(frame)
+        frame.write_csv(folder / f"{table}.csv")
+    return folder
+
+
+def _both(folder: Path) -> tuple[YearSettlement | str, YearSettlement | str]:
+    """The year settled at once and one county a batch; an InputError as its message."""
+    results: list[YearSettlement | str] = []
+    for lazy in (False, True):
+        try:
+            results.append(settle_year(load_year_case(folder, lazy=lazy), batch_claims=1))
+        except InputError as error:
+            results.append(str(error))
+    return results[0], results[1]
+
+
+SETTLED = {
+    "blank claim county": {"claims": [_set("residence_county", CLAIM == "M04", "  ")]},
+    "padded counties": {
+        "claims": [_set("residence_county", CLAIM.is_in(["M04", "K02"]), " 南河县 ")],
+        "residents": [_set("residence_county", PERSON == "2b302ff8cd17a67891dc", "\t南河县 ")],
+        "alliances": [_set("county", pl.col("alliance_id") == "NB", " 南河县")],
+    },
+    "blank resident county": {"residents": [_set("residence_county", PERSON == "22b6031b9985227eede7", " ")]},
+    "null resident county": {"residents": [_set("residence_county", PERSON == "22b6031b9985227eede7", None)]},
+    "a stay without county": {"claims": [_set("residence_county", CLAIM == "K02", None)]},
+    "claims but no residents": {"claims": [_set("residence_county", PERSON == "2b302ff8cd17a67891dc", "东山县")]},
+    "residents but no claims": {"residents": [_set("residence_county", PERSON == "3dd478afb6367a6ccffd", "西坡县")]},
+    "duplicate ids across batches": {
+        "claims": [_set("claim_id", CLAIM == "M16", "M01"), _set("claim_id", CLAIM == "K07", "K01")]
+    },
+    "another year": {
+        "claims": [_set("discharge_date", CLAIM == "K07", "2024-03-01"),
+                   _set("admission_date", CLAIM == "M16", "2024-03-01")]
+    },
+    "stays the point method sets aside": {
+        "claims": [_set("own_share", CLAIM == "K07", None), _set("institution_id", CLAIM == "K08", "ZZ")]
+    },
+    "an alliance without claims or residents": {
+        "alliances": [lambda f: pl.concat([f, pl.DataFrame({"alliance_id": ["XS"], "name": ["x"],
+                                                            "county": ["西坡县"]})])],
+        "institutions": [lambda f: pl.concat([f, f.head(1).with_columns(
+            institution_id=pl.lit("X1"), alliance_id=pl.lit("XS"), county=pl.lit("西坡县"))])],
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("edits", SETTLED.values(), ids=SETTLED.keys())
+def test_batches_equal_whole_on_edge_inputs(tmp_path: Path, edits: dict) -> None:
+    whole, batched = _both(_edited(tmp_path, edits))
+    assert isinstance(whole, YearSettlement) and isinstance(batched, YearSettlement), (whole, batched)
+    _same(whole, batched)
+    conserved(batched)
+
+
+REFUSED = {
+    "bad amounts in two batches": (
+        {"claims": [_set("total_cost", CLAIM.is_in(["M01", "M16"]), "abc")]},  # the 北岭县 batch comes first
+        "claims, row 1, field total_cost",
+    ),
+    "bad flags in two batches": (
+        {"residents": [_set("signed_family_doctor", PERSON == FIRST, "maybe"),
+                       _set("signed_family_doctor", pl.col("residence_county") == "北岭县", "perhaps")]},
+        "residents, row 1, field signed_family_doctor: not a yes/no value: 'maybe'",
+    ),
+    "listed twice in two counties": (
+        {"residents": [lambda f: pl.concat([f, f.head(1).with_columns(residence_county=pl.lit("北岭县"))])]},
+        "residents, row 12, field person_key: this person is listed twice",
+    ),
+    "listed twice, and a bad claim": (
+        {"residents": [lambda f: pl.concat([f.head(1).with_columns(residence_county=pl.lit("北岭县")), f])],
+         "claims": [_set("total_cost", CLAIM == "M01", "abc")]},
+        "residents, row 2, field person_key: this person is listed twice",
+    ),
+    "no person_key column": ({"residents": [lambda f: f.rename({"person_key": "pk"})]}, "missing columns"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("edits", "message"), REFUSED.values(), ids=REFUSED.keys())
+def test_batches_refuse_as_whole_does(tmp_path: Path, edits: dict, message: str) -> None:
+    """The same error, naming the same row, whichever batch holds the bad value."""
+    whole, batched = _both(_edited(tmp_path, edits))
+    assert isinstance(whole, str) and message in whole
+    assert batched == whole
+
+
+def _claims_folder(tmp_path: Path, second: Callable[[pl.DataFrame], pl.DataFrame]) -> Path:
+    """The case with its claims as a claims/ folder of two Parquet files (rows 1–12, 13–25), the second edited."""
+    folder = _edited(tmp_path, {})
+    claims = pl.read_csv(folder / "claims.csv", infer_schema=False)
+    (folder / "claims.csv").unlink()
+    (folder / "claims").mkdir()
+    claims.head(12).write_parquet(folder / "claims" / "a.parquet")
+    second(claims.tail(13)).write_parquet(folder / "claims" / "b.parquet")
+    return folder
+
+
+def test_batches_equal_whole_on_a_claims_folder_with_other_columns(tmp_path: Path) -> None:
+    money = ("total_cost", "class_a_cost", "class_b_cost", "own_share", "self_pay_cost")
+    typed = _claims_folder(tmp_path, lambda f: f.drop("drg").with_columns(pl.col(money).cast(pl.Decimal(18, 2))))
+    whole, batched = _both(typed)
+    assert isinstance(whole, YearSettlement) and isinstance(batched, YearSettlement), (whole, batched)
+    _same(whole, batched)
+
+
+def test_batches_name_the_row_of_a_claims_folder(tmp_path: Path) -> None:
+    whole, batched = _both(_claims_folder(tmp_path / "bad", _set("los_days", CLAIM == "K07", "nine")))
+    assert isinstance(whole, str) and "claims, row 23, field los_days" in whole
+    assert batched == whole

@@ -150,6 +150,7 @@ class _Batch:
 def _across_region(source: YearSource, institutions: pl.DataFrame, policy: Policy) -> tuple[_Region, Settlement]:
     """What spans the region, read over every claim: duplicate ids, and the stays settled by the point method."""
     source.check_residents()
+    source.check_claims()
     duplicates = source.duplicate_claim_ids()
     stays = _marked(source.stays(), policy.year, duplicates, institutions)
     elsewhere = _registered_elsewhere(stays, source)

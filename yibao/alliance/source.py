@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from yibao.alliance.claims import CLAIM_COLUMNS, INPATIENT
-from yibao.alliance.tables import trimmed_text
-from yibao.errors import InputError
-from yibao.settlement.cases import ROW, column_parser
+from yibao.alliance.claims import CLAIM_COLUMNS, INPATIENT, OPTIONAL_CLAIM_COLUMNS
+from yibao.alliance.tables import flag, trimmed_text, unreadable_flag
+from yibao.errors import InputError, require_columns
+from yibao.settlement.cases import ROW, check_readable, column_parser
 
 BATCH_CLAIMS = 5_000_000
 """Claims read per batch when the claims are files (a batch holds whole counties, so it may hold more)."""
@@ -83,10 +83,19 @@ class YearSource:
         inpatient = self._claims_column("visit_type") == INPATIENT
         return self.claims.filter(inpatient.fill_null(False)).collect(engine="streaming")
 
+    def check_claims(self) -> None:
+        """An unreadable value anywhere in the claims is an error naming the first (by column, then row), whichever
+        batch holds it."""
+        check_readable(self.claims, "claims", CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS)
+
     def check_residents(self) -> None:
-        """A person listed twice anywhere in the residents is an error (batches see one county at a time)."""
-        if self.whole:
-            return  # `residents_table` sees them all at once
+        """`residents_table`'s checks over every resident (batches see one county at a time): the columns, the first
+        yes/no value that is not one, then a person listed twice anywhere."""
+        schema = self.residents.collect_schema()
+        require_columns(schema.names(), "residents", ("person_key", "residence_county", "signed_family_doctor"))
+        if schema["signed_family_doctor"] != pl.Boolean:
+            signed = self.residents.select(ROW, "signed_family_doctor").filter(unreadable_flag("signed_family_doctor"))
+            flag(signed.head(1).collect(engine="streaming"), "signed_family_doctor", "residents")  # raises if any
         person = trimmed_text("person_key")
         candidates = _repeated(self.residents.select(person.hash(7).alias("hash")).collect(engine="streaming")["hash"])
         if candidates.is_empty():

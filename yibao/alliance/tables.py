@@ -20,13 +20,19 @@ def trimmed_text(*columns: str) -> pl.Expr:
     return pl.col(*columns).cast(pl.String).str.strip_chars()
 
 
+def unreadable_flag(column: str) -> pl.Expr:
+    """Whether a text yes/no value is given but is not one (`flag` refuses it)."""
+    raw = trimmed_text(column)
+    return raw.is_not_null() & (raw != "") & boolean(raw, pl.String).is_null()
+
+
 def flag(frame: pl.DataFrame, column: str, source: str) -> pl.Series:
     """A yes/no column (true/false, 1/0, 是/否, 已签约/未签约 …); empty is no, anything else an error."""
     if frame.schema[column] == pl.Boolean:
         return frame[column].fill_null(False)
     raw = frame.select(trimmed_text(column))[column]
     values = raw.to_frame().select(boolean(pl.col(column), pl.String))[column]
-    bad = raw.is_not_null() & (raw != "") & values.is_null()
+    bad = frame.select(unreadable_flag(column))[column]
     if bad.any():
         index = int(bad.arg_true()[0])
         raise InputError(source, f"not a yes/no value: {raw[index]!r}", row=source_row(frame, index), field=column)

@@ -124,6 +124,30 @@ def column_parser(name: str, source: pl.DataType) -> pl.Expr:
     return raw if spec is None else parse(raw, spec, source)
 
 
+def check_readable(
+    frame: pl.LazyFrame, source: Path | str, required: dict[str, pl.DataType], optional: dict[str, pl.DataType]
+) -> None:
+    """`typed_cases`' checks over a whole frame with its `row`, read once without holding it: the same error for the
+    first unreadable value (by column, then row) as `typed_cases` of all of it at once gives."""
+    schema = frame.collect_schema()
+    require_columns(schema.names(), source, required)
+    columns = {**required, **{k: v for k, v in optional.items() if k in schema}}
+    wanted = {name: dtype for name, dtype in columns.items() if schema[name] != dtype or dtype == pl.String}
+    if not wanted:
+        return
+    raw = {name: text(pl.col(name)) if schema[name] == pl.String else pl.col(name) for name in wanted}
+    first = frame.select(
+        pl.col(ROW).filter(raw[name].is_not_null() & column_parser(name, schema[name]).cast(dtype).is_null())
+        .min().alias(name)
+        for name, dtype in wanted.items()
+    ).collect(engine="streaming")  # fmt: skip
+    specs = {spec.name: spec for spec in field_specs(Claim)}
+    for name in wanted:
+        if first[name][0] is not None:
+            reason = unreadable(specs[name]) if name in specs else "unreadable value"
+            raise InputError(source, reason, row=int(first[name][0]), field=name)
+
+
 def typed_cases(
     frame: pl.DataFrame,
     source: Path | str = "claims",
