@@ -131,8 +131,15 @@ def check_readable(
     first unreadable value (by column, then row) as `typed_cases` of all of it at once gives."""
     schema = frame.collect_schema()
     require_columns(schema.names(), source, required)
+    specs = {spec.name: spec for spec in field_specs(Claim)}
     columns = {**required, **{k: v for k, v in optional.items() if k in schema}}
-    wanted = {name: dtype for name, dtype in columns.items() if schema[name] != dtype or dtype == pl.String}
+
+    def may_fail(name: str, dtype: pl.DataType) -> bool:
+        """Text read as plain text is always readable; any other reading may not be."""
+        plain = name not in specs or (specs[name].enum is None and specs[name].dtype == pl.String)
+        return not (plain and dtype == pl.String) and (schema[name] != dtype or dtype == pl.String)
+
+    wanted = {name: dtype for name, dtype in columns.items() if may_fail(name, dtype)}
     if not wanted:
         return
     raw = {name: text(pl.col(name)) if schema[name] == pl.String else pl.col(name) for name in wanted}
@@ -141,7 +148,6 @@ def check_readable(
         .min().alias(name)
         for name, dtype in wanted.items()
     ).collect(engine="streaming")  # fmt: skip
-    specs = {spec.name: spec for spec in field_specs(Claim)}
     for name in wanted:
         if first[name][0] is not None:
             reason = unreadable(specs[name]) if name in specs else "unreadable value"
