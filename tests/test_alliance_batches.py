@@ -236,3 +236,26 @@ def test_batches_name_the_row_of_a_claims_folder(tmp_path: Path) -> None:
     whole, batched = _both(_claims_folder(tmp_path / "bad", _set("los_days", CLAIM == "K07", "nine")))
     assert isinstance(whole, str) and "claims, row 23, field los_days" in whole
     assert batched == whole
+
+
+@pytest.mark.parametrize("table", ["claims", "residents"])
+def test_a_malformed_csv_read_lazily_is_one_sentence(tmp_path: Path, table: str) -> None:
+    """A line with more fields than the header: polars' own error (which may quote the line) never surfaces."""
+    folder = tmp_path / "case"
+    shutil.copytree(REPO / "settlement_cases" / "alliance-two-alliances", folder)
+    with (folder / f"{table}.csv").open("a", encoding="utf-8") as file:
+        file.write("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z\n")
+    with pytest.raises(InputError, match=rf"^{table}, .*(not a well-formed file|row \d+, field)"):
+        settle_year(load_year_case(folder, lazy=True), batch_claims=1)
+
+
+def test_batches_equal_whole_with_last_years_indicators(tmp_path: Path) -> None:
+    """The growth indicators read last year's `indicators` (prior_indicators.csv) the same way in both."""
+    folder = tmp_path / "case"
+    shutil.copytree(REPO / "settlement_cases" / "alliance-two-alliances", folder)
+    last_year = settle_year(load_year_case(folder)).indicators
+    scale = {c: pl.col(c) * 0.9 for c in ("down_referrals", "outpatient_cost_per_visit", "inpatient_cost_per_stay")}
+    last_year.with_columns(**scale).select(pl.exclude(pl.Decimal)).write_csv(folder / "prior_indicators.csv")
+    whole = settle_year(load_year_case(folder))
+    assert whole.indicators["outpatient_cost_growth"].is_not_null().all()
+    _same(whole, settle_year(load_year_case(folder, lazy=True), batch_claims=1))

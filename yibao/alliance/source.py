@@ -9,6 +9,8 @@ and the inpatient stays (for the point value).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +38,15 @@ def _numbered(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     `case_dir.scan_table`: a row index added after the scan stops filters reaching the files)."""
     lazy = frame.lazy()
     return lazy if ROW in lazy.collect_schema() else lazy.with_row_index(ROW, offset=1)
+
+
+@contextmanager
+def _reading(table: str) -> Iterator[None]:
+    """Polars' error for a malformed file as one sentence naming the table (its message may quote raw rows)."""
+    try:
+        yield
+    except pl.exceptions.ComputeError:
+        raise InputError(table, "not a well-formed file (a CSV row with more fields than the header?)") from None
 
 
 def _repeated(hashes: pl.Series) -> pl.Series:
@@ -86,11 +97,16 @@ class YearSource:
     def check_claims(self) -> None:
         """An unreadable value anywhere in the claims is an error naming the first (by column, then row), whichever
         batch holds it."""
-        check_readable(self.claims, "claims", CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS)
+        with _reading("claims"):
+            check_readable(self.claims, "claims", CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS)
 
     def check_residents(self) -> None:
         """`residents_table`'s checks over every resident (batches see one county at a time): the columns, the first
         yes/no value that is not one, then a person listed twice anywhere."""
+        with _reading("residents"):
+            self._check_residents()
+
+    def _check_residents(self) -> None:
         schema = self.residents.collect_schema()
         require_columns(schema.names(), "residents", ("person_key", "residence_county", "signed_family_doctor"))
         if schema["signed_family_doctor"] != pl.Boolean:
