@@ -55,6 +55,18 @@ def _repeated(hashes: pl.Series) -> pl.Series:
     return pl.Series("hash", np.unique(ordered[1:][ordered[1:] == ordered[:-1]]), pl.UInt64)
 
 
+def _sharing(frame: pl.LazyFrame, key: pl.Expr) -> pl.DataFrame:
+    """`row` and `key` of every line whose key another line holds too, in row order: candidates by a 64-bit hash of
+    the key, then compared as text."""
+    name = key.meta.output_name()
+    shared = _repeated(frame.select(key.hash(7).alias("hash")).collect(engine="streaming")["hash"])
+    lines = frame.select(ROW, key)
+    if shared.is_empty():
+        return lines.clear().collect()
+    found = lines.filter(pl.col(name).hash(7).is_in(shared.implode())).collect(engine="streaming")
+    return found.filter(pl.col(name).is_duplicated()).sort(ROW)
+
+
 def in_batch(county: pl.Expr, batch: Batch) -> pl.Expr:
     """Whether `county` is one of the batch's (null counts when the batch holds the claims without a county)."""
     known = [c for c in batch.counties if c is not None]
@@ -82,12 +94,7 @@ class YearSource:
     def duplicate_claim_ids(self) -> pl.Series:
         """Claim ids held by more than one claim of the year: candidates by a 64-bit hash, then compared as text."""
         claim_id = self._claims_column("claim_id").alias("claim_id")
-        shared = _repeated(self.claims.select(claim_id.hash(7).alias("hash")).collect(engine="streaming")["hash"])
-        if shared.is_empty():
-            return pl.Series("claim_id", [], pl.String)
-        candidates = self.claims.select(claim_id).filter(pl.col("claim_id").hash(7).is_in(shared.implode()))
-        found = candidates.collect(engine="streaming")
-        return found.filter(pl.col("claim_id").is_duplicated())["claim_id"].unique().drop_nulls()
+        return _sharing(self.claims, claim_id)["claim_id"].unique().drop_nulls()
 
     def stays(self) -> pl.DataFrame:
         """Every claim whose visit type reads as inpatient (住院), with its source row."""
@@ -101,8 +108,9 @@ class YearSource:
             check_readable(self.claims, "claims", CLAIM_COLUMNS, OPTIONAL_CLAIM_COLUMNS)
 
     def check_residents(self) -> None:
-        """`residents_table`'s checks over every resident (batches see one county at a time): the columns, the first
-        yes/no value that is not one, then a person listed twice anywhere."""
+        """The residents' checks, over every resident before any batch (a batch sees one county at a time): the
+        columns, the first yes/no value that is not one, then a person listed twice anywhere (their claims would
+        count twice)."""
         with _reading("residents"):
             self._check_residents()
 
@@ -112,16 +120,7 @@ class YearSource:
         if schema["signed_family_doctor"] != pl.Boolean:
             signed = self.residents.select(ROW, "signed_family_doctor").filter(unreadable_flag("signed_family_doctor"))
             flag(signed.head(1).collect(engine="streaming"), "signed_family_doctor", "residents")  # raises if any
-        person = trimmed_text("person_key")
-        candidates = _repeated(self.residents.select(person.hash(7).alias("hash")).collect(engine="streaming")["hash"])
-        if candidates.is_empty():
-            return
-        found = (
-            self.residents.select(ROW, person)
-            .filter(pl.col("person_key").hash(7).is_in(candidates.implode()))
-            .collect(engine="streaming")
-        )
-        twice = found.filter(pl.col("person_key").is_duplicated()).sort(ROW)
+        twice = _sharing(self.residents, trimmed_text("person_key"))
         if twice.height:
             raise InputError("residents", "this person is listed twice", row=int(twice[ROW][1]), field="person_key")
 
