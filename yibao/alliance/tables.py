@@ -93,16 +93,11 @@ def alliance_facts(row: dict) -> tuple[Decimal | None, int | None, Decimal | Non
 
 
 def residents_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """person_key, residence_county, signed; a person listed twice is an error (their claims would count twice)."""
-    require_columns(frame.columns, "residents", ("person_key", "residence_county", "signed_family_doctor"))
-    residents = frame.select(trimmed_text("person_key", "residence_county")).with_columns(
+    """person_key, residence_county, signed of residents that `YearSource.check_residents` has checked (columns,
+    yes/no values, nobody listed twice)."""
+    return frame.select(trimmed_text("person_key", "residence_county")).with_columns(
         signed=flag(frame, "signed_family_doctor", "residents")
     )
-    twice = residents["person_key"].is_duplicated()
-    if twice.any():
-        row = source_row(frame, int(twice.arg_true()[1]))
-        raise InputError("residents", "this person is listed twice", row=row, field="person_key")
-    return residents
 
 
 def source_row(frame: pl.DataFrame, index: int) -> int:
