@@ -10,6 +10,7 @@ normalised once per distinct value (a year of claims holds millions of codes but
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -19,13 +20,13 @@ from yibao.errors import InputError
 from yibao.identity import NATIONAL_ID_MALFORMED, is_national_id_expr, normalise_national_id_expr, person_key_expr
 from yibao.io.columns import CODE_PARTS
 from yibao.io.read import ROW, RawClaims
+from yibao.io.tidy import needs_tidying
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
 from yibao.models.parse import (
     empty_as_null,
     parse,
     present,
-    text,
     too_many_decimals,
     too_many_decimals_reason,
     trimmed,
@@ -137,10 +138,10 @@ MALFORMED_ID = "__malformed_national_id"
 
 def _person_key(columns: dict[str, str]) -> dict[str, pl.Expr]:
     """人员标识 as given, else the keyed hash of a well-formed 身份证号; and whether a given ID is malformed."""
-    given = text(pl.col("person_key")) if "person_key" in columns else pl.lit(None, dtype=pl.String)
+    given = pl.col("person_key").cast(pl.String) if "person_key" in columns else pl.lit(None, dtype=pl.String)
     if "national_id" not in columns:
         return {raw("person_key"): given, MALFORMED_ID: pl.lit(False)}
-    national = normalise_national_id_expr(text(pl.col("national_id")))
+    national = normalise_national_id_expr(pl.col("national_id").cast(pl.String))
     well_formed = is_national_id_expr(national)
     hashed = person_key_expr(pl.when(well_formed).then(national))
     malformed = given.is_null() & national.is_not_null() & ~well_formed
@@ -168,19 +169,38 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     return exprs
 
 
-def _staged(raw_claims: RawClaims) -> pl.LazyFrame:
-    """Raw values per field (text trimmed, empty text as null), and whether the row is blank.
+def _tidied(source: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
+    """The source with these text columns trimmed and empty text as null (`text`), in two steps: in one, polars
+    trims each column twice."""
+    return source.with_columns(trimmed(pl.col(columns))).with_columns(empty_as_null(pl.col(c)) for c in columns)
+
+
+def _text_columns(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
+    return [name for name, dtype in frame.collect_schema().items() if dtype == pl.String]
+
+
+def _staged(raw_claims: RawClaims, source: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Raw values per field, and whether the row is blank, from `source`: the rows of `raw_claims` with every text
+    column tidy (trimmed, empty text as null); by default all of them are tidied.
 
     A row is blank when every field is empty after trimming: a blank line, a line of spaces or separators.
     """
+    frame = raw_claims.frame
+    source = _tidied(frame, _text_columns(frame)) if source is None else source
     codes_empty = pl.all_horizontal(_codes_empty(raw_claims, name) for name in LIST_FIELDS).alias(BLANK)
     fields = (expr.alias(name) for name, expr in _raw_fields(raw_claims).items())
-    staged = raw_claims.frame.select(ROW, *fields, codes_empty)
-    strings = [name for name, dtype in staged.collect_schema().items() if dtype == pl.String]
-    # `text` in two steps: in one, polars trims each column twice
-    staged = staged.with_columns(trimmed(pl.col(strings))).with_columns(empty_as_null(pl.col(n)) for n in strings)
+    staged = source.select(ROW, *fields, codes_empty)
     scalars_empty = [pl.col(raw(s.name)).is_null() for s in SPECS if s.code is None]
     return staged.with_columns(pl.all_horizontal(pl.col(BLANK), *scalars_empty).alias(BLANK))
+
+
+def _tidy_source(raw_claims: RawClaims) -> pl.LazyFrame:
+    """The rows of `raw_claims` read into memory, only the text columns that need it tidied (most need not)."""
+    read = raw_claims.frame.collect(optimizations=raw_claims.optimizations)
+    columns = _text_columns(read)
+    with ThreadPoolExecutor() as pool:  # the check releases the GIL
+        untidy = [c for c, needs in zip(columns, pool.map(needs_tidying, read.select(columns)), strict=True) if needs]
+    return _tidied(read.lazy(), untidy)
 
 
 def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
@@ -189,9 +209,9 @@ def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
     if name in columns.single:
         if isinstance(schema[name], pl.List):
             return pl.col(name).list.len().fill_null(0) == 0
-        return text(pl.col(name)).is_null()
+        return pl.col(name).is_null()
     sources = _code_sources(raw_claims, name)
-    return pl.all_horizontal([text(pl.col(c)).is_null() for c in sources]) if sources else pl.lit(True)
+    return pl.all_horizontal([pl.col(c).is_null() for c in sources]) if sources else pl.lit(True)
 
 
 @dataclass(frozen=True)
@@ -334,7 +354,7 @@ def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
     file and the pre-pass runs over them. Only the bad flag is computed for every row: which rules a rejected row
     breaks is asked again for the rejected rows alone (`Rule.violated`).
     """
-    all_rows = _staged(raw_claims).collect(optimizations=raw_claims.optimizations)
+    all_rows = _staged(raw_claims, _tidy_source(raw_claims)).collect()
     blank = all_rows[BLANK]
     staged = all_rows.filter(~blank).drop(BLANK) if blank.any() else all_rows.drop(BLANK)
     schema = staged.schema
