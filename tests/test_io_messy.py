@@ -313,3 +313,28 @@ def test_a_file_with_only_a_header(tmp_path: Path) -> None:
     summary = validate_file(path, tmp_path / "out")
     assert (summary.read, summary.accepted, summary.rejected) == (0, 0, 0)
     assert pl.read_parquet(summary.accepted_file).height == 0
+
+
+@pytest.mark.parametrize(
+    ("ids", "repeated"),
+    [
+        (["C1", "C2", "C3"], set()),  # ascending: no duplicates, found without hashing
+        (["C1", "C2", "C2", "C3"], {"C2"}),  # ascending but for one repeat
+        (["C1", None, "C1", "C2"], {"C1"}),  # a missing id between two equal ones
+        (["C3", "C2", "C1", "C3"], {"C3"}),
+    ],
+)
+def test_duplicate_ids_in_any_order(
+    tmp_path: Path, claim_row: dict[str, object], ids: list[str | None], repeated: set[str]
+) -> None:
+    from yibao.models import Claim
+    from yibao.models.schema import to_frame
+
+    frame = to_frame([Claim(**{**claim_row, "claim_id": "X"}) for _ in ids])
+    path = tmp_path / "claims.parquet"
+    frame.with_columns(claim_id=pl.Series(ids, dtype=pl.String)).write_parquet(path)
+    streamed = pl.read_csv(validate_file(path, tmp_path / "out").rejects_file or "", infer_schema=False)
+    for rejects in (load_claims(path).rejects, streamed):
+        duplicate = rejects.filter(pl.col("reason").str.contains("duplicate claim id"))
+        assert set(duplicate["value"]) == repeated
+        assert duplicate.height == sum(ids.count(i) for i in repeated)

@@ -1,0 +1,36 @@
+"""`needs_tidying` reads Arrow string views itself: it must agree with polars' own trimming on any text."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from yibao.io.tidy import needs_tidying
+
+# ASCII, CJK, every White_Space character, and lookalikes that are not white space (U+200B, U+FEFF)
+ALPHABET = st.sampled_from(
+    list("aZ09.|-中医\t\n\r\x0b\x0c \x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u200b\ufeffé")
+)
+VALUES = st.lists(st.one_of(st.none(), st.text(alphabet=ALPHABET, max_size=30)), max_size=20)
+
+
+def _polars_says(values: list[str | None]) -> bool:
+    column = pl.Series(values, dtype=pl.String)
+    return bool(((column.str.strip_chars() != column) | (column == "")).any())
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=VALUES, chunks=st.integers(min_value=1, max_value=3), offset=st.integers(min_value=0, max_value=3))
+def test_agrees_with_polars_strip(values: list[str | None], chunks: int, offset: int) -> None:
+    """Short (inline) and long values, nulls, several chunks and a sliced column."""
+    column = pl.concat([pl.Series(values, dtype=pl.String)] * chunks, rechunk=False)
+    assert needs_tidying(column) is _polars_says(values)
+    sliced = column.slice(offset)
+    assert needs_tidying(sliced) is _polars_says(sliced.to_list())
+
+
+def test_all_null_and_empty_columns() -> None:
+    assert not needs_tidying(pl.Series([None, None], dtype=pl.String))
+    assert not needs_tidying(pl.Series([], dtype=pl.String))
+    assert needs_tidying(pl.Series(["", None], dtype=pl.String))
