@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yibao.io import tidy
 from yibao.io.tidy import needs_tidying
 
 # ASCII, CJK, every White_Space character, and lookalikes that are not white space (U+200B, U+FEFF)
@@ -24,10 +26,13 @@ def _polars_says(values: list[str | None]) -> bool:
 @given(values=VALUES, chunks=st.integers(min_value=1, max_value=3), offset=st.integers(min_value=0, max_value=3))
 def test_agrees_with_polars_strip(values: list[str | None], chunks: int, offset: int) -> None:
     """Short (inline) and long values, nulls, several chunks and a sliced column."""
-    column = pl.concat([pl.Series(values, dtype=pl.String)] * chunks, rechunk=False)
-    assert needs_tidying(column) is _polars_says(values)
-    sliced = column.slice(offset)
-    assert needs_tidying(sliced) is _polars_says(sliced.to_list())
+    for small_chunk in (0, tidy.SMALL_CHUNK):  # chunk by chunk, and copied into one
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tidy, "SMALL_CHUNK", small_chunk)
+            column = pl.concat([pl.Series(values, dtype=pl.String)] * chunks, rechunk=False)
+            assert needs_tidying(column) is _polars_says(values)
+            sliced = column.slice(offset)
+            assert needs_tidying(sliced) is _polars_says(sliced.to_list())
 
 
 def test_all_null_and_empty_columns() -> None:

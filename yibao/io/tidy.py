@@ -15,6 +15,8 @@ import pyarrow as pa
 
 INLINE = 12
 """Arrow keeps a string of up to 12 bytes inside its 16-byte view; longer ones live in a data buffer."""
+SMALL_CHUNK = 65_536
+"""Chunks are checked one by one, without copying, unless they are smaller than this on average."""
 
 
 @nb.njit(cache=True, inline="always")
@@ -68,6 +70,8 @@ def _has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray,
         if length == 0:
             return True
         first = view_bytes[i, 4]  # the inline value, or the prefix of a long one
+        if length <= INLINE and 0x21 <= first <= 0x7E and 0x21 <= view_bytes[i, 3 + length] <= 0x7E:
+            continue  # the common case: short, printable ASCII at both ends
         second, third = view_bytes[i, 5], view_bytes[i, 6]
         if length <= INLINE:
             end = 4 + length
@@ -98,6 +102,7 @@ def _chunk_has_untidy(array: pa.StringViewArray) -> bool:
 
 def needs_tidying(column: pl.Series) -> bool:
     """Whether any value of a text column is empty or has white space around it (`text` would change it)."""
-    array = column.to_arrow(compat_level=pl.CompatLevel.newest())
-    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
-    return any(_chunk_has_untidy(chunk) for chunk in chunks)
+    if column.len() < SMALL_CHUNK * column.n_chunks():  # many small chunks (a CSV read): copying them is cheaper
+        column = column.rechunk()
+    arrays = (chunk.to_arrow(compat_level=pl.CompatLevel.newest()) for chunk in column.get_chunks())
+    return any(_chunk_has_untidy(array) for array in arrays)
