@@ -4,6 +4,7 @@ settling it at once gives; a claim whose residents-table county differs is set a
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from tests.alliance_checks import conserved, synthetic_year
 from tests.conftest import REPO
-from yibao.alliance import load_year_case, settle_year
+from yibao.alliance import load_year_case, settle, settle_year
 from yibao.alliance.settle import ELSEWHERE, YearSettlement
 from yibao.cli import app
 from yibao.errors import InputError
@@ -58,6 +59,29 @@ def test_claims_written_per_batch(synthetic: Path, tmp_path: Path) -> None:
     batched = settle_year(load_year_case(synthetic, lazy=True), batch_claims=1, claims_dir=tmp_path)
     assert len(list(tmp_path.glob("claims-*.parquet"))) >= 4
     assert batched.claims.collect().sort("claim_id").equals(whole.sort("claim_id"))
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["settled", "failing"])
+def test_batch_files_are_removed(synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool) -> None:
+    """The claims split by batch go to a temporary folder, removed after the year, also when a batch fails."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[int] = []
+    settle_batch = settle._settle_batch
+
+    def watched(*args: object) -> object:
+        seen.append(len(list(tmp_path.glob("yibao-batches-*/*.parquet"))))
+        if fails:
+            raise InputError("claims", "a batch fails")
+        return settle_batch(*args)
+
+    monkeypatch.setattr(settle, "_settle_batch", watched)
+    case = load_year_case(synthetic, lazy=True)
+    if fails:
+        with pytest.raises(InputError, match="a batch fails"):
+            settle_year(case, batch_claims=1)
+    else:
+        conserved(settle_year(case, batch_claims=1))
+    assert seen and seen[0] >= 4 and not list(tmp_path.iterdir())
 
 
 def _moved(case: Path, tmp_path: Path) -> tuple[Path, str]:

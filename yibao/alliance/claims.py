@@ -9,7 +9,7 @@ import polars as pl
 
 from yibao.errors import require_columns
 from yibao.models.enums import Referral, VisitType
-from yibao.settlement.cases import CASE_COLUMNS, column_parser, first_reason, typed_cases
+from yibao.settlement.cases import CASE_COLUMNS, ROW, column_parser, first_reason, typed_cases
 from yibao.settlement.monthly import Frame, through_month
 
 CLAIM_COLUMNS: dict[str, pl.DataType] = {
@@ -28,6 +28,12 @@ OPTIONAL_CLAIM_COLUMNS: dict[str, pl.DataType] = {
 }
 """Used when present: drg (inpatient stays; from `yibao group`), group_status, self_pay_cost, referral."""
 
+BATCH_COLUMNS = (
+    "claim_id", "person_key", "institution_id", "visit_type", "admission_date", "discharge_date", "total_cost",
+    "class_a_cost", "class_b_cost", "residence_county", "referral",
+)  # fmt: skip
+"""What a batch of residence counties reads of each claim (the stays' other columns go to the point method)."""
+
 INPATIENT = VisitType.INPATIENT.value
 
 
@@ -38,6 +44,16 @@ def typed_claims(frame: pl.DataFrame, source: Path | str = "claims") -> pl.DataF
     missing = {n: t for n, t in OPTIONAL_CLAIM_COLUMNS.items() if n not in typed.columns and n != "group_status"}
     typed = typed.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in missing.items())
     return typed.with_columns(pl.col("referral").fill_null(Referral.NONE.value))
+
+
+def batch_claims(claims: pl.LazyFrame) -> pl.LazyFrame:
+    """`row` and `BATCH_COLUMNS` of claims whose values `check_readable` has passed, in their types (referral
+    none when absent); nothing is checked again."""
+    schema = claims.collect_schema()
+    dtypes = {**CLAIM_COLUMNS, **OPTIONAL_CLAIM_COLUMNS}
+    referral = pl.lit(None, pl.String) if "referral" not in schema else column_parser("referral", schema["referral"])
+    typed = [column_parser(name, schema[name]).cast(dtypes[name]).alias(name) for name in BATCH_COLUMNS[:-1]]
+    return claims.select(ROW, *typed, referral.cast(pl.String).fill_null(Referral.NONE.value).alias("referral"))
 
 
 def service_date() -> pl.Expr:

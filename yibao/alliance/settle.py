@@ -102,9 +102,7 @@ def _point_settled(stays: pl.DataFrame) -> pl.DataFrame:
 
 def _marked(claims: pl.DataFrame, year: int, duplicates: pl.Series, institutions: pl.DataFrame) -> pl.DataFrame:
     """Typed claims with their reason to be set aside (null: charged) and their institution's level and alliance."""
-    return mark(typed_claims(claims), year, duplicates).join(
-        institutions, on="institution_id", how="left", maintain_order="left"
-    )
+    return mark(claims, year, duplicates).join(institutions, on="institution_id", how="left", maintain_order="left")
 
 
 def _registered_elsewhere(stays: pl.DataFrame, source: YearSource) -> pl.DataFrame:
@@ -152,7 +150,7 @@ def _across_region(source: YearSource, institutions: pl.DataFrame, policy: Polic
     source.check_residents()
     source.check_claims()
     duplicates = source.duplicate_claim_ids()
-    stays = _marked(source.stays(), policy.year, duplicates, institutions)
+    stays = _marked(typed_claims(source.stays()), policy.year, duplicates, institutions)
     elsewhere = _registered_elsewhere(stays, source)
     if elsewhere.height:
         stays = stays.join(elsewhere, on="claim_id", how="anti")
@@ -192,12 +190,15 @@ def settle_year(
         for stale in Path(claims_dir).glob("claims-*.parquet"):  # an earlier run's
             stale.unlink()
     parts: list[_Batch] = []
-    for number, batch in enumerate(source.batches(alliances["county"], batch_claims)):
-        part = _settle_batch(source, batch, region, institutions, alliances, case.prior_indicators, policy)
-        if claims_dir is not None:
-            write_frame(part.claims.sort("row").drop("row"), Path(claims_dir) / f"claims-{number:05d}.parquet")
-            part = replace(part, claims=part.claims.clear())
-        parts.append(part)
+    batches = source.batches(alliances["county"], batch_claims)
+    with source.batch_claims(batches) as claims_of:
+        for number, batch in enumerate(batches):
+            claims = claims_of(number)
+            part = _settle_batch(source, batch, claims, region, institutions, alliances, case.prior_indicators, policy)
+            if claims_dir is not None:
+                write_frame(part.claims.sort("row").drop("row"), Path(claims_dir) / f"claims-{number:05d}.parquet")
+                part = replace(part, claims=part.claims.clear())
+            parts.append(part)
     drg = _drg_charges(pl.concat([p.cells for p in parts]), points)
     other = pl.concat([p.other for p in parts]).group_by("alliance_id", "institution_id", "place", "method").sum()
     charges = pl.concat([drg.select(other.columns), other.cast(drg.select(other.columns).schema)]).sort(
@@ -231,15 +232,18 @@ def settle_year(
 def _settle_batch(
     source: YearSource,
     batch: Batch,
+    claims: pl.DataFrame,
     region: _Region,
     institutions: pl.DataFrame,
     alliances: pl.DataFrame,
     prior_indicators: pl.DataFrame | None,
     policy: Policy,
 ) -> _Batch:
-    """Coverage, places, claim payments, charges and indicators of one batch of residence counties."""
+    """Coverage, places, claim payments, charges and indicators of one batch of residence counties (`claims`: theirs,
+    typed)."""
     _, reimbursement = _terms(policy)
-    marked = _marked(source.claims_of(batch), policy.year, region.duplicates, institutions)
+    marked = _marked(claims, policy.year, region.duplicates, institutions)
+    del claims
     excluded = marked.filter(pl.col("reason").is_not_null()).select("claim_id", "row", "reason")
     charged = marked.select("row", *KEPT_COLUMNS).filter(marked["reason"].is_null())
     del marked

@@ -2,21 +2,22 @@
 
 Everything of an alliance settlement but the point value is local to a residence county (参保地): who an alliance
 covers, each claim's place and payment, the charges and the indicators. A year too large for memory is therefore
-settled one batch of counties at a time, each batch read from the files with a filter on the county; frames given in
-memory are one batch. The few things that span the region are read first, over every claim: duplicate claim ids
-and the inpatient stays (for the point value).
+settled one batch of counties at a time: the claims split by batch once into temporary files, the residents read
+with a filter on the county; frames given in memory are one batch. The few things that span the region are read
+first, over every claim: duplicate claim ids and the inpatient stays (for the point value).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from yibao.alliance.claims import CLAIM_COLUMNS, INPATIENT, OPTIONAL_CLAIM_COLUMNS
+from yibao.alliance.claims import CLAIM_COLUMNS, INPATIENT, OPTIONAL_CLAIM_COLUMNS, batch_claims
+from yibao.alliance.split import BATCH, split_by_batch
 from yibao.alliance.tables import flag, trimmed_text, unreadable_flag
 from yibao.errors import InputError, require_columns
 from yibao.settlement.cases import ROW, check_readable, column_parser
@@ -154,12 +155,23 @@ class YearSource:
             batches.append(Batch(tuple(counties), size))
         return batches
 
-    def claims_of(self, batch: Batch) -> pl.DataFrame:
-        """The claims of the batch's residence counties."""
+    @contextmanager
+    def batch_claims(self, batches: list[Batch]) -> Iterator[Callable[[int], pl.DataFrame]]:
+        """Yields the reader of a batch's claims by its number in `batches` (`batch_claims` columns, source order).
+        Claims read from files are split by batch in one pass into temporary files first, removed afterwards."""
+        claims = batch_claims(self.claims)
         if self.whole:
-            return self.claims.collect()
-        county = self._claims_column("residence_county")
-        return self.claims.filter(in_batch(county, batch)).collect(engine="streaming")
+            frame = claims.collect()
+            yield lambda _: frame
+            return
+        numbers = pl.LazyFrame(
+            [(county, number) for number, batch in enumerate(batches) for county in batch.counties],
+            schema={"residence_county": pl.String, BATCH: pl.UInt32},
+            orient="row",
+        )
+        numbered = claims.join(numbers, on="residence_county", nulls_equal=True, maintain_order="left")
+        with _reading("claims"), split_by_batch(numbered) as read:
+            yield read
 
     def residents_of(self, batch: Batch) -> pl.DataFrame:
         """The residents of the batch's counties."""

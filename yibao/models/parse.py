@@ -124,7 +124,17 @@ def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
         return raw
     if source.is_integer():
         return pl.when(raw.is_in([0, 1])).then(raw == 1)
-    return raw.str.to_lowercase().replace_strict(BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean)
+    return _lookup(raw.str.to_lowercase(), BOOLEAN_WORDS, pl.Boolean())
+
+
+def _lookup(raw: pl.Expr, table: dict[str, Any], dtype: pl.DataType) -> pl.Expr:
+    """Each text's value in a small `table`, null when not in it: one `is_in` per value, which polars' streaming
+    engine runs chunk by chunk (a `replace_strict` makes it hold the whole column); named as `raw`."""
+    value = pl.lit(None, dtype)
+    for canonical in reversed(dict.fromkeys(table.values())):
+        words = [word for word, meaning in table.items() if meaning == canonical]
+        value = pl.when(raw.is_in(words)).then(pl.lit(canonical, dtype)).otherwise(value)
+    return value.name.keep()
 
 
 def _enum(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
@@ -133,7 +143,7 @@ def _enum(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     if source.is_integer() and spec.dtype.is_integer():
         return pl.when(raw.is_in(values)).then(raw.cast(spec.dtype))
     aliases = {k: v for k, v in spec.enum.aliases().items() if k}  # type: ignore[attr-defined]
-    return raw.cast(pl.String).replace_strict(aliases, default=None, return_dtype=spec.dtype)
+    return _lookup(raw.cast(pl.String), aliases, spec.dtype)
 
 
 def parse(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
