@@ -252,9 +252,8 @@ def _settle_batch(
     kept = charged.filter(~pl.col("claim_id").is_in(set_aside["claim_id"].implode())) if set_aside.height else charged
     del charged
 
-    # One join on the text person key; from here on a person is an integer in person-key order.
-    residents = residents_table(source.residents_of(batch))
-    residents = residents.with_columns(person=pl.col("person_key").rank("ordinal").cast(pl.UInt32))
+    # One join on the text person key; from here on a person is an integer (the resident's line).
+    residents = residents_table(source.residents_of(batch)).with_row_index("person")
     kept = kept.join(
         residents.select("person_key", "person", listed="residence_county"), on="person_key", how="left",
         maintain_order="left",
@@ -269,9 +268,10 @@ def _settle_batch(
 
     batch_alliances = alliances.filter(in_batch(pl.col("county"), batch))
     covered = covered_residents(
-        residents.select(person_key="person", residence_county="residence_county"),
+        residents.select("residence_county", person_key="person", key="person_key"),
         kept.filter(pl.col("person").is_not_null()).select(person_key="person", alliance_id="alliance_id"),
         batch_alliances,
+        order="key",
     ).rename({"person_key": "person", "alliance_id": "covered_by"})
     people = _people(covered, residents)
     kept = _placed(kept, people, policy)
