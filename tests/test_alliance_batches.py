@@ -182,6 +182,10 @@ SETTLED = {
     "duplicate ids across batches": {
         "claims": [_set("claim_id", CLAIM == "M16", "M01"), _set("claim_id", CLAIM == "K07", "K01")]
     },
+    "visit types and referrals spelled otherwise": {
+        "claims": [_set("visit_type", CLAIM == "M02", " 门诊 "), _set("visit_type", CLAIM == "K07", "住院"),
+                   _set("referral", CLAIM == "M16", "下转")]
+    },
     "another year": {
         "claims": [_set("discharge_date", CLAIM == "K07", "2024-03-01"),
                    _set("admission_date", CLAIM == "M16", "2024-03-01")]
@@ -210,6 +214,10 @@ REFUSED = {
     "bad amounts in two batches": (
         {"claims": [_set("total_cost", CLAIM.is_in(["M01", "M16"]), "abc")]},  # the 北岭县 batch comes first
         "claims, row 1, field total_cost",
+    ),
+    "a visit type spelled otherwise, then a bad one": (
+        {"claims": [_set("visit_type", CLAIM == "M02", " 门诊 "), _set("visit_type", CLAIM == "K07", "visit")]},
+        "claims, row 23, field visit_type",
     ),
     "bad flags in two batches": (
         {"residents": [_set("signed_family_doctor", PERSON == FIRST, "maybe"),

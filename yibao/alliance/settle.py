@@ -252,9 +252,8 @@ def _settle_batch(
     kept = charged.filter(~pl.col("claim_id").is_in(set_aside["claim_id"].implode())) if set_aside.height else charged
     del charged
 
-    # One join on the text person key; from here on a person is an integer in person-key order.
-    residents = residents_table(source.residents_of(batch))
-    residents = residents.with_columns(person=pl.col("person_key").rank("ordinal").cast(pl.UInt32))
+    # One join on the text person key; from here on a person is an integer (the resident's line).
+    residents = residents_table(source.residents_of(batch)).with_row_index("person")
     kept = kept.join(
         residents.select("person_key", "person", listed="residence_county"), on="person_key", how="left",
         maintain_order="left",
@@ -269,9 +268,10 @@ def _settle_batch(
 
     batch_alliances = alliances.filter(in_batch(pl.col("county"), batch))
     covered = covered_residents(
-        residents.select(person_key="person", residence_county="residence_county"),
+        residents.select("residence_county", person_key="person", key="person_key"),
         kept.filter(pl.col("person").is_not_null()).select(person_key="person", alliance_id="alliance_id"),
         batch_alliances,
+        order="key",
     ).rename({"person_key": "person", "alliance_id": "covered_by"})
     people = _people(covered, residents)
     kept = _placed(kept, people, policy)
@@ -307,8 +307,10 @@ def _settle_batch(
         batch_alliances.select("alliance_id", "county"),
         prior_indicators,
     )  # fmt: skip
-    counts = people.group_by("covered_by").agg(
-        residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum()
+    counts = (
+        people.filter(pl.col("covered_by").is_not_null())
+        .group_by("covered_by")
+        .agg(residents=pl.len(), signed_residents=pl.col("signed").fill_null(False).sum())
     )
     at_home = (
         kept.filter(pl.col("place") == "inside")
@@ -340,12 +342,16 @@ def _drg_charges(cells: pl.DataFrame, points: Settlement) -> pl.DataFrame:
 
 
 def _people(covered: pl.DataFrame, residents: pl.DataFrame) -> pl.DataFrame:
-    """Covered residents with their alliance (covered_by) and signed flag (签约)."""
-    return covered.join(residents.select("person", "signed"), on="person", how="left")
+    """Every resident in person order (a person is its line): the covering alliance (covered_by, null: none) and,
+    when covered, the signed flag (签约)."""
+    none = pl.repeat(None, residents.height, dtype=covered.schema["covered_by"], eager=True)
+    covered_by = none.scatter(covered["person"], covered["covered_by"]).alias("covered_by")
+    return residents.select("person", covered_by, signed=pl.when(covered_by.is_not_null()).then("signed"))
 
 
 def _placed(kept: pl.DataFrame, people: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Each claim's covering alliance, place (inside / county / out_of_county), tier and payment method."""
+    """Each claim's covering alliance, place (inside / county / out_of_county), tier and payment method (`people`:
+    `_people`, read at each claim's person line)."""
     in_county = pl.col("county").is_not_null() & (pl.col("county") == pl.col("residence_county"))
     capitation = policy.capitation
     capitated = pl.lit(False)
@@ -359,7 +365,7 @@ def _placed(kept: pl.DataFrame, people: pl.DataFrame, policy: Policy) -> pl.Data
     point_settled = (pl.col("visit_type") == INPATIENT) & pl.col("level").is_not_null()
     return (
         kept.rename({"alliance_id": "member_of"})
-        .join(people, on="person", how="left", maintain_order="left")
+        .with_columns(people.select(pl.col("covered_by", "signed").gather(kept["person"])).get_columns())
         .with_columns(
             alliance_id="covered_by",
             place=pl.when(pl.col("member_of").is_not_null() & (pl.col("member_of") == pl.col("covered_by")))

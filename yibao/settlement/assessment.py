@@ -48,12 +48,15 @@ def _ratio(numerator: str, denominator: str, decimals: int) -> pl.Expr:
     return pl.when(pl.col(denominator) > 0).then(pl.col(numerator) / pl.col(denominator)).round(decimals)
 
 
-def covered_residents(residents: pl.DataFrame, visits: pl.DataFrame, alliances: pl.DataFrame) -> pl.DataFrame:
+def covered_residents(
+    residents: pl.DataFrame, visits: pl.DataFrame, alliances: pl.DataFrame, order: str = "person_key"
+) -> pl.DataFrame:
     """person_key → alliance_id by the rule in the module docstring.
 
     `visits` has person_key and alliance_id of the institution (null outside any alliance); `residents` has
-    person_key and residence_county; `alliances` alliance_id and county. Visits are counted per (person, alliance)
-    before anything is joined, so the joins see one row per pair, not per visit."""
+    person_key and residence_county, and `order` when the person_key order is another column's (person_key may then
+    be any id); `alliances` alliance_id and county. Visits are counted per (person, alliance) before anything is
+    joined, so the joins see one row per pair, not per visit."""
     used = (
         visits.filter(pl.col("alliance_id").is_not_null())
         .group_by("person_key", "alliance_id")
@@ -68,7 +71,7 @@ def covered_residents(residents: pl.DataFrame, visits: pl.DataFrame, alliances: 
     dealt = (
         residents.join(used, on="person_key", how="anti")
         .join(in_turn, left_on="residence_county", right_on="county")
-        .with_columns(turn=pl.col("person_key").rank("ordinal").over("residence_county") - 1)
+        .with_columns(turn=pl.col(order).rank("ordinal").over("residence_county") - 1)
         .select("person_key", alliance_id=pl.col("choices").list.get(pl.col("turn") % pl.col("choices").list.len()))
     )
     return pl.concat([used, dealt])

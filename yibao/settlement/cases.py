@@ -143,15 +143,28 @@ def check_readable(
     if not wanted:
         return
     raw = {name: text(pl.col(name)) if schema[name] == pl.String else pl.col(name) for name in wanted}
-    first = frame.select(
-        pl.col(ROW).filter(raw[name].is_not_null() & column_parser(name, schema[name]).cast(dtype).is_null())
-        .min().alias(name)
-        for name, dtype in wanted.items()
-    ).collect(engine="streaming")  # fmt: skip
+    bad = {name: raw[name].is_not_null() & column_parser(name, schema[name]).cast(dtype).is_null()
+           for name, dtype in wanted.items()}  # fmt: skip
+    # Enumerated text written exactly as one of its spellings (the usual case) is readable: the first pass only
+    # looks for other spellings, and a column that has some is read again, parsed.
+    enumerated = [name for name in wanted if name in specs and specs[name].enum is not None]
+    enumerated = [name for name in enumerated if schema[name] == pl.String]
+    spellings = {name: list(specs[name].enum.aliases()) for name in enumerated}  # type: ignore[union-attr]
+    other = {name: pl.col(name).is_not_null() & ~pl.col(name).is_in(words) for name, words in spellings.items()}
+    first = _first_rows(frame, bad | other)
+    again = {name: bad[name] for name in spellings if first[name] is not None}
+    if again:
+        first |= _first_rows(frame, again)
     for name in wanted:
-        if first[name][0] is not None:
+        if first[name] is not None:
             reason = unreadable(specs[name]) if name in specs else "unreadable value"
-            raise InputError(source, reason, row=int(first[name][0]), field=name)
+            raise InputError(source, reason, row=int(first[name]), field=name)
+
+
+def _first_rows(frame: pl.LazyFrame, conditions: dict[str, pl.Expr]) -> dict[str, int | None]:
+    """The first `row` where each condition holds (None: nowhere), in one streaming pass."""
+    first = frame.select(pl.col(ROW).filter(condition).min().alias(name) for name, condition in conditions.items())
+    return first.collect(engine="streaming").row(0, named=True)
 
 
 def typed_cases(
