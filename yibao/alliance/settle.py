@@ -267,7 +267,7 @@ def _settle_batch(
     excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason"), moved])
 
     batch_alliances = alliances.filter(in_batch(pl.col("county"), batch))
-    alliance = pl.col("alliance_id").cast(pl.Enum(alliances["alliance_id"].sort()))  # integers in text order
+    alliance = pl.col("alliance_id").cast(pl.Enum(alliances["alliance_id"].drop_nulls().sort()))  # ints in text order
     covered = covered_residents(
         residents.select("residence_county", person_key="person", key="person_key"),
         kept.filter(pl.col("person").is_not_null()).select(alliance, person_key="person"),
