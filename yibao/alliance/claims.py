@@ -9,6 +9,7 @@ import polars as pl
 
 from yibao.errors import require_columns
 from yibao.models.enums import Referral, VisitType
+from yibao.models.parse import text
 from yibao.settlement.cases import CASE_COLUMNS, ROW, column_parser, first_reason, typed_cases
 from yibao.settlement.monthly import Frame, through_month
 
@@ -51,9 +52,13 @@ def batch_claims(claims: pl.LazyFrame) -> pl.LazyFrame:
     none when absent); nothing is checked again."""
     schema = claims.collect_schema()
     dtypes = {**CLAIM_COLUMNS, **OPTIONAL_CLAIM_COLUMNS}
-    referral = pl.lit(None, pl.String) if "referral" not in schema else column_parser("referral", schema["referral"])
-    typed = [column_parser(name, schema[name]).cast(dtypes[name]).alias(name) for name in BATCH_COLUMNS[:-1]]
-    return claims.select(ROW, *typed, referral.cast(pl.String).fill_null(Referral.NONE.value).alias("referral"))
+    names = [name for name in BATCH_COLUMNS if name in schema]
+    # Text trimmed in a projection of its own: a parser reads its input more than once, and polars' streaming
+    # engine would trim it each time.
+    trimmed = claims.select(ROW, *(text(pl.col(n)) if schema[n] == pl.String else pl.col(n) for n in names))
+    typed = {name: column_parser(name, schema[name], trimmed=True).cast(dtypes[name]) for name in names}
+    referral = typed.pop("referral", pl.lit(None, pl.String)).fill_null(Referral.NONE.value)
+    return trimmed.select(ROW, *(typed[name].alias(name) for name in BATCH_COLUMNS[:-1]), referral.alias("referral"))
 
 
 def service_date() -> pl.Expr:

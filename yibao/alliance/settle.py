@@ -267,12 +267,13 @@ def _settle_batch(
     excluded = pl.concat([excluded, set_aside.select("claim_id", "row", "reason"), moved])
 
     batch_alliances = alliances.filter(in_batch(pl.col("county"), batch))
+    alliance = pl.col("alliance_id").cast(pl.Enum(alliances["alliance_id"].drop_nulls().sort()))  # ints in text order
     covered = covered_residents(
         residents.select("residence_county", person_key="person", key="person_key"),
-        kept.filter(pl.col("person").is_not_null()).select(person_key="person", alliance_id="alliance_id"),
-        batch_alliances,
+        kept.filter(pl.col("person").is_not_null()).select(alliance, person_key="person"),
+        batch_alliances.with_columns(alliance),
         order="key",
-    ).rename({"person_key": "person", "alliance_id": "covered_by"})
+    ).select(person="person_key", covered_by=pl.col("alliance_id").cast(pl.String))
     people = _people(covered, residents)
     kept = _placed(kept, people, policy)
     payments = fund_payments(

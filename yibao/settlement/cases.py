@@ -117,10 +117,11 @@ def institutions_frame(frame: pl.DataFrame, source: Path | str = "institutions")
     return frame.with_columns(level=pl.col("level").str.strip_chars().replace_strict(aliases, return_dtype=pl.String))
 
 
-def column_parser(name: str, source: pl.DataType) -> pl.Expr:
-    """The expression that reads column `name` (of type `source`) as the claim model does; unreadable → null."""
+def column_parser(name: str, source: pl.DataType, trimmed: bool = False) -> pl.Expr:
+    """The expression that reads column `name` (of type `source`) as the claim model does; unreadable → null.
+    `trimmed`: text already read by `text` (trimmed, empty as null)."""
     spec = {spec.name: spec for spec in field_specs(Claim)}.get(name)
-    raw = text(pl.col(name)) if source == pl.String else pl.col(name)
+    raw = text(pl.col(name)) if source == pl.String and not trimmed else pl.col(name)
     return raw if spec is None else parse(raw, spec, source)
 
 
