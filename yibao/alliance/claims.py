@@ -58,7 +58,7 @@ def batch_claims(claims: pl.LazyFrame) -> pl.LazyFrame:
     trimmed = claims.select(ROW, *(text(pl.col(n)) if schema[n] == pl.String else pl.col(n) for n in names))
     typed = {name: column_parser(name, schema[name], trimmed=True).cast(dtypes[name]) for name in names}
     referral = typed.pop("referral", pl.lit(None, pl.String)).fill_null(Referral.NONE.value)
-    return trimmed.select(ROW, *(typed[name].alias(name) for name in BATCH_COLUMNS[:-1]), referral.alias("referral"))
+    return trimmed.select(ROW, *(expr.alias(name) for name, expr in typed.items()), referral.alias("referral"))
 
 
 def service_date() -> pl.Expr:
