@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from benchmarks.conftest import DATA, SIZES, peak_rss_mib
@@ -54,3 +55,21 @@ def test_alliance_year(
         f"from pathlib import Path\nfrom benchmarks.test_bench_alliance import {mode.__name__}\n"
         f"{mode.__name__}(Path({str(case_folder)!r}), Path({str(tmp_path / 'again')!r}))"
     )
+
+
+def person_totals(claims_dir: Path) -> pl.DataFrame:
+    """Each person's fund-eligible cost of the year (甲类 + 乙类): one group-by of every claim on its person key, the
+    least a yearly deductible needs (which also orders each person's claims), in polars alone, without any check."""
+    eligible = (pl.col("class_a_cost") + pl.col("class_b_cost")).alias("eligible")
+    claims = pl.scan_parquet(sorted(claims_dir.glob("*.parquet")))
+    return claims.group_by("person_key").agg(eligible.sum()).collect(engine="streaming")
+
+
+def test_floor_person_totals(benchmark: pytest.FixtureRequest, case_folder: Path) -> None:
+    """The floor under the goal: polars grouping the year's claims by person (the province's 1.1e8 claims take
+    about 30 s on this machine's two cores, the whole goal); every claim's cost is counted once."""
+    totals = benchmark.pedantic(lambda: person_totals(case_folder / "claims"), rounds=1, iterations=1)
+    claims = pl.scan_parquet(sorted((case_folder / "claims").glob("*.parquet")))
+    expected = claims.select((pl.col("class_a_cost") + pl.col("class_b_cost")).sum()).collect().item()
+    assert totals["eligible"].sum() == expected
+    benchmark.extra_info["persons"] = totals.height
