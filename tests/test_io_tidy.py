@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yibao.io import tidy
+from yibao import text_views
 from yibao.io.tidy import needs_tidying
 
 # ASCII, CJK, every White_Space character, and lookalikes that are not white space (U+200B, U+FEFF)
@@ -26,9 +26,9 @@ def _polars_says(values: list[str | None]) -> bool:
 @given(values=VALUES, chunks=st.integers(min_value=1, max_value=3), offset=st.integers(min_value=0, max_value=3))
 def test_agrees_with_polars_strip(values: list[str | None], chunks: int, offset: int) -> None:
     """Short (inline) and long values, nulls, several chunks and a sliced column."""
-    for small_chunk in (0, tidy.SMALL_CHUNK):  # chunk by chunk, and copied into one
+    for small_chunk in (0, text_views.SMALL_CHUNK):  # chunk by chunk, and copied into one
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(tidy, "SMALL_CHUNK", small_chunk)
+            patch.setattr(text_views, "SMALL_CHUNK", small_chunk)
             column = pl.concat([pl.Series(values, dtype=pl.String)] * chunks, rechunk=False)
             assert needs_tidying(column) is _polars_says(values)
             sliced = column.slice(offset)

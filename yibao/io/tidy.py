@@ -11,12 +11,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
-INLINE = 12
-"""Arrow keeps a string of up to 12 bytes inside its 16-byte view; longer ones live in a data buffer."""
-SMALL_CHUNK = 65_536
-"""Chunks are checked one by one, without copying, unless they are smaller than this on average."""
+from yibao.text_views import INLINE, is_valid, view_chunks
 
 
 @nb.njit(cache=True, inline="always")
@@ -61,10 +57,8 @@ def _has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray,
                 starts: np.ndarray) -> bool:  # fmt: skip
     """Whether a value is empty or has white space around it. `data` holds the data buffers one after another,
     buffer `b` from `starts[b]`."""
-    check_validity = len(validity) > 0
     for i in range(views.shape[0]):
-        bit = offset + i
-        if check_validity and not (validity[bit >> 3] >> (bit & 7)) & 1:
+        if not is_valid(validity, offset, i):
             continue
         length = views[i, 0]
         if length == 0:
@@ -88,21 +82,6 @@ def _has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray,
     return False
 
 
-def _chunk_has_untidy(array: pa.StringViewArray) -> bool:
-    if len(array) == array.null_count:
-        return False
-    validity, views, *data = array.buffers()
-    view_bytes = np.frombuffer(views, dtype=np.uint8).reshape(-1, 16)[array.offset : array.offset + len(array)]
-    valid = np.frombuffer(validity or b"", dtype=np.uint8)
-    buffers = [np.frombuffer(buffer, dtype=np.uint8) for buffer in data]
-    joined = np.concatenate([*buffers, np.empty(0, dtype=np.uint8)])
-    starts = np.cumsum([0, *(len(buffer) for buffer in buffers)], dtype=np.int64)
-    return _has_untidy(view_bytes.view(np.int32), view_bytes, valid, array.offset, joined, starts)
-
-
 def needs_tidying(column: pl.Series) -> bool:
     """Whether any value of a text column is empty or has white space around it (`text` would change it)."""
-    if column.len() < SMALL_CHUNK * column.n_chunks():  # many small chunks (a CSV read): copying them is cheaper
-        column = column.rechunk()
-    arrays = (chunk.to_arrow(compat_level=pl.CompatLevel.newest()) for chunk in column.get_chunks())
-    return any(_chunk_has_untidy(array) for array in arrays)
+    return any(_has_untidy(*chunk) for chunk in view_chunks(column))

@@ -25,6 +25,7 @@ from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
 from yibao.models.parse import (
     empty_as_null,
+    money_from_text,
     parse,
     present,
     too_many_decimals,
@@ -68,7 +69,7 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     if spec.decimal_places is not None:
         excess = (
             pl.col(_excess_decimals(spec.name))
-            if source == pl.String
+            if _read_as_amount_text(spec, source)
             else too_many_decimals(pl.col(raw(spec.name)), source, spec.decimal_places)
         )
         if excess is not None:
@@ -305,35 +306,39 @@ def _code_fields(name: str, pre: PrePass) -> list[pl.Expr]:
             any_invalid.alias(invalid)]  # fmt: skip
 
 
+def _read_as_amount_text(spec: FieldSpec, source: pl.DataType) -> bool:
+    """Whether a field is an amount given as text: read up front with its decimals check (`_text_amounts`)."""
+    return spec.decimal_places is not None and source == pl.String
+
+
+def _amount(name: str) -> str:
+    return f"__amount_{name}"
+
+
 def _excess_decimals(name: str) -> str:
     return f"__excess_decimals_{name}"
 
 
-def _text_excess_decimals(staged: pl.DataFrame) -> list[pl.Series]:
-    """`too_many_decimals` of each amount given as text, asked only of the values with more characters after their
-    first '.' than decimals allowed (no other can have a non-zero digit beyond them): a regex per value is slow."""
-    specs = [s for s in SPECS if s.decimal_places is not None and staged.schema[raw(s.name)] == pl.String]
-    after_point = [
-        (pl.col(raw(s.name)).str.len_bytes().cast(pl.Int64) - pl.col(raw(s.name)).str.find(".", literal=True) - 1)
-        .gt(s.decimal_places)
-        .fill_null(False)
-        for s in specs
-    ]
-    candidates = staged.select(after_point)
-    flags = []
-    for spec, asked in zip(specs, candidates.get_columns(), strict=True):
-        rows, flag = asked.arg_true(), pl.repeat(False, staged.height, eager=True).alias(_excess_decimals(spec.name))
-        if not rows.is_empty():
-            values = staged.select(pl.col(raw(spec.name)).gather(rows))
-            excess = values.select(too_many_decimals(pl.col(raw(spec.name)), pl.String(), spec.decimal_places))
-            flag = flag.scatter(rows, excess.to_series().fill_null(False))
-        flags.append(flag)
-    return flags
+def _text_amounts(staged: pl.DataFrame) -> list[pl.Series]:
+    """Each amount given as text, read once with its decimals check (`money_from_text`), the columns in parallel
+    (the compiled pass releases the GIL): the parse and the rule would each read it otherwise."""
+    specs = [s for s in SPECS if _read_as_amount_text(s, staged.schema[raw(s.name)])]
+    with ThreadPoolExecutor() as pool:
+        read = pool.map(lambda spec: money_from_text(staged[raw(spec.name)], spec.decimal_places), specs)
+        return [
+            column.alias(name)
+            for spec, (values, excess) in zip(specs, read, strict=True)
+            for column, name in ((values, _amount(spec.name)), (excess, _excess_decimals(spec.name)))
+        ]
 
 
 def _parse_or_default(spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     """The parsed value; the model's default where none is given (an unreadable value stays null)."""
-    value = parse(pl.col(raw(spec.name)), spec, source)
+    value = (
+        pl.col(_amount(spec.name))
+        if _read_as_amount_text(spec, source)
+        else parse(pl.col(raw(spec.name)), spec, source)
+    )
     if spec.default is None:
         return value
     return pl.when(present(pl.col(raw(spec.name)), source)).then(value).otherwise(pl.lit(spec.default, spec.dtype))
@@ -365,7 +370,7 @@ def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
     pre = pre or pre_pass(staged.lazy())
     parsed = (
         staged.lazy()
-        .with_columns(_text_excess_decimals(staged))
+        .with_columns(_text_amounts(staged))
         .with_columns(
             *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
             *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre)),

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from yibao.models.amount_text import read_amounts
 from yibao.models.schema import MONEY_DTYPE, FieldSpec
 
 BOOLEAN_WORDS: dict[str, bool] = {
@@ -61,6 +62,19 @@ def money_text(raw: pl.Expr) -> pl.Expr:
     return raw.str.replace_all(",", "", literal=True)
 
 
+def money_from_text(text: pl.Series, places: int) -> tuple[pl.Series, pl.Series]:
+    """Amounts of a trimmed text column (`money_text`, as MONEY_DTYPE) and whether each has non-zero digits beyond
+    `places` decimals, in one compiled pass (`amount_text`); polars' cast and a regex read what is not plain."""
+    if places != MONEY_DTYPE.scale:
+        raise ValueError(f"amounts are read to {MONEY_DTYPE.scale} decimals, not {places}")
+    return read_amounts(
+        text,
+        MONEY_DTYPE,
+        lambda value: money_text(value).cast(MONEY_DTYPE, strict=False),
+        lambda value: money_text(value).str.contains(rf"\.[0-9]{{{places}}}0*[1-9]"),
+    )
+
+
 def present(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
     """Whether a raw value is given: a non-empty list, or any non-null value (text is already trimmed)."""
     if isinstance(source, pl.List):
@@ -71,7 +85,7 @@ def present(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
 def too_many_decimals(raw: pl.Expr, source: pl.DataType, places: int) -> pl.Expr | None:
     """Whether an amount has non-zero digits beyond `places` decimals; None where the type rules it out."""
     if source == pl.String:
-        return money_text(raw).str.contains(rf"\.[0-9]{{{places}}}0*[1-9]")
+        return raw.map_batches(lambda text: money_from_text(text, places)[1], pl.Boolean, is_elementwise=True)
     if isinstance(source, pl.Decimal):
         if (source.scale or 0) <= places:
             return None
@@ -115,7 +129,8 @@ def _money(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
         return raw.cast(MONEY_DTYPE, strict=False)
     if source.is_numeric():
         return raw.cast(pl.Float64).round(2).cast(MONEY_DTYPE, strict=False)
-    return money_text(raw).cast(MONEY_DTYPE, strict=False)
+    places = MONEY_DTYPE.scale
+    return raw.map_batches(lambda text: money_from_text(text, places)[0], MONEY_DTYPE, is_elementwise=True)
 
 
 def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
