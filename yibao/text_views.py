@@ -6,7 +6,7 @@ bytes, else its first 4 bytes, the data buffer it lives in and its offset there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numba as nb
@@ -16,6 +16,8 @@ import pyarrow as pa
 
 INLINE = 12
 """Arrow keeps a string of up to 12 bytes inside its 16-byte view; longer ones live in a data buffer."""
+INLINE_START = 4
+"""Where an inline value starts in its view (after its 4-byte length)."""
 SMALL_CHUNK = 65_536
 """Chunks are read one by one, without copying, unless they are smaller than this on average."""
 
@@ -73,5 +75,10 @@ def value_start(views: np.ndarray, starts: np.ndarray, i: int) -> int:
 def value_byte(view_bytes: np.ndarray, data: np.ndarray, start: int, i: int, j: int) -> np.uint8:
     """Byte `j` of value `i`, which starts at `start` in `data` (-1: inline in its view)."""
     if start < 0:
-        return view_bytes[i, 4 + j]
+        return view_bytes[i, INLINE_START + j]
     return data[start + j]
+
+
+def parse_rows(text: pl.Series, rows: np.ndarray, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """`parse` (an expression on one text column) of the values at `rows`: what a compiled pass leaves to polars."""
+    return text.gather(rows).to_frame("text").select(parse(pl.col("text"))).to_series()

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from yibao.text_views import is_valid, value_byte, value_start, view_chunks
+from yibao.text_views import is_valid, parse_rows, value_byte, value_start, view_chunks
 
 NULL, PLAIN, EXCESS, OTHER = 0, 1, 2, 3
 """What the pass finds in a value: null; a plain decimal read exactly; a plain decimal with non-zero digits beyond
@@ -87,11 +87,6 @@ def _decimals(units: np.ndarray, valid: np.ndarray, dtype: pl.Decimal) -> pl.Ser
     return pl.Series(array)
 
 
-def _others(text: pl.Series, rows: np.ndarray, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-    """`parse` of the values at `rows`."""
-    return text.gather(rows).to_frame("text").select(parse(pl.col("text"))).to_series()
-
-
 def read_amounts(
     text: pl.Series, dtype: pl.Decimal, parse: Callable[[pl.Expr], pl.Expr], excess: Callable[[pl.Expr], pl.Expr]
 ) -> tuple[pl.Series, pl.Series]:
@@ -102,8 +97,8 @@ def read_amounts(
     flags = pl.Series(text.name, pa.array(kinds == EXCESS, mask=kinds == NULL))
     rest = np.flatnonzero((kinds == EXCESS) | (kinds == OTHER))
     if len(rest):
-        values = values.scatter(rest, _others(text, rest, parse).cast(dtype))
+        values = values.scatter(rest, parse_rows(text, rest, parse).cast(dtype))
     other = np.flatnonzero(kinds == OTHER)
     if len(other):
-        flags = flags.scatter(other, _others(text, other, excess))
+        flags = flags.scatter(other, parse_rows(text, other, excess))
     return values, flags

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from yibao.models.amount_text import read_amounts
+from yibao.models.date_text import read_dates
 from yibao.models.schema import MONEY_DTYPE, FieldSpec
 
 BOOLEAN_WORDS: dict[str, bool] = {
@@ -104,16 +105,21 @@ def _date_text(raw: pl.Expr) -> pl.Expr:
     return day.str.to_date("%Y%m%d", strict=False)
 
 
+def _distinct_dates(raw: pl.Expr) -> pl.Expr:
+    """Dates of text parsed once per distinct value (a year of claims holds a few hundred dates), then looked up."""
+    distinct = raw.drop_nulls().unique(maintain_order=True)  # the same order in both uses
+    return raw.replace_strict(distinct, _date_text(distinct), default=None, return_dtype=pl.Date)
+
+
 def _date(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
     """Dates as DATE_FORMATS says; the time of day, if any, is dropped; anything else is unreadable.
 
-    Text is parsed once per distinct value (a year of claims holds a few hundred dates), then looked up."""
+    Text is read by a compiled pass where it is a real YYYY-MM-DD date (`date_text`), else by `_distinct_dates`."""
     if source == pl.Date:
         return raw
     if isinstance(source, pl.Datetime):
         return raw.dt.date()
-    distinct = raw.drop_nulls().unique(maintain_order=True)  # the same order in both uses
-    return raw.replace_strict(distinct, _date_text(distinct), default=None, return_dtype=pl.Date)
+    return raw.map_batches(lambda text: read_dates(text, _distinct_dates), pl.Date, is_elementwise=True)
 
 
 def _integer(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
