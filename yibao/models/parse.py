@@ -2,7 +2,9 @@
 
 A value that is present but cannot be parsed becomes null; callers report it with `unreadable(spec)`. Text
 columns arrive trimmed, with empty strings as null (`text`). Typed columns (Parquet) skip the text path.
-`parse_texts` applies the same expressions to the text fields of one claim.
+`parse_texts` applies the same expressions to the text fields of one claim. Amounts and dates given as text
+are read by compiled passes (`amount_text`, `date_text`) that hand every value they do not read plainly to the
+expressions here, so the values are the same either way.
 """
 
 from __future__ import annotations
