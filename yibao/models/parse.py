@@ -9,6 +9,7 @@ expressions here, so the values are the same either way.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -16,6 +17,7 @@ import polars as pl
 from yibao.models.amount_text import read_amounts
 from yibao.models.date_text import read_dates
 from yibao.models.schema import MONEY_DTYPE, FieldSpec
+from yibao.models.word_text import read_words
 
 BOOLEAN_WORDS: dict[str, bool] = {
     **dict.fromkeys(("1", "true", "t", "y", "yes", "是", "已签约"), True),
@@ -147,7 +149,14 @@ def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
         return raw
     if source.is_integer():
         return pl.when(raw.is_in([0, 1])).then(raw == 1)
-    return _lookup(raw.str.to_lowercase(), BOOLEAN_WORDS, pl.Boolean())
+    # BOOLEAN_WORDS are lower case: a value that is exactly one of them means the same in lower case
+    return raw.map_batches(
+        lambda text: read_words(text, BOOLEAN_WORDS, pl.Boolean(), _boolean_words), pl.Boolean, is_elementwise=True
+    )
+
+
+def _boolean_words(value: pl.Expr) -> pl.Expr:
+    return _lookup(value.str.to_lowercase(), BOOLEAN_WORDS, pl.Boolean())
 
 
 def _lookup(raw: pl.Expr, table: dict[str, Any], dtype: pl.DataType) -> pl.Expr:
@@ -166,7 +175,10 @@ def _enum(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
     if source.is_integer() and spec.dtype.is_integer():
         return pl.when(raw.is_in(values)).then(raw.cast(spec.dtype))
     aliases = {k: v for k, v in spec.enum.aliases().items() if k}  # type: ignore[attr-defined]
-    return _lookup(raw.cast(pl.String), aliases, spec.dtype)
+    words = partial(_lookup, table=aliases, dtype=spec.dtype)
+    return raw.cast(pl.String).map_batches(
+        lambda text: read_words(text, aliases, spec.dtype, words), spec.dtype, is_elementwise=True
+    )
 
 
 def parse(raw: pl.Expr, spec: FieldSpec, source: pl.DataType) -> pl.Expr:
