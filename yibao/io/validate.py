@@ -318,10 +318,12 @@ def _read_as_amount_text(spec: FieldSpec, source: pl.DataType) -> bool:
 
 
 def _amount(name: str) -> str:
+    """The column holding an amount read from text by `_text_amounts`."""
     return f"__amount_{name}"
 
 
 def _excess_decimals(name: str) -> str:
+    """The column holding an amount's decimals check, from `_text_amounts`."""
     return f"__excess_decimals_{name}"
 
 

@@ -67,6 +67,10 @@ def money_text(raw: pl.Expr) -> pl.Expr:
     return raw.str.replace_all(",", "", literal=True)
 
 
+def _excess_decimals_text(raw: pl.Expr, places: int) -> pl.Expr:
+    return money_text(raw).str.contains(rf"\.[0-9]{{{places}}}0*[1-9]")
+
+
 def money_from_text(text: pl.Series, places: int) -> tuple[pl.Series, pl.Series]:
     """Amounts of a trimmed text column (`money_text`, as MONEY_DTYPE) and whether each has non-zero digits beyond
     `places` decimals, in one compiled pass (`amount_text`); polars' cast and a regex read what is not plain."""
@@ -76,7 +80,7 @@ def money_from_text(text: pl.Series, places: int) -> tuple[pl.Series, pl.Series]
         text,
         MONEY_DTYPE,
         lambda value: money_text(value).cast(MONEY_DTYPE, strict=False),
-        lambda value: money_text(value).str.contains(rf"\.[0-9]{{{places}}}0*[1-9]"),
+        lambda value: _excess_decimals_text(value, places),
     )
 
 
@@ -89,8 +93,10 @@ def present(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
 
 def too_many_decimals(raw: pl.Expr, source: pl.DataType, places: int) -> pl.Expr | None:
     """Whether an amount has non-zero digits beyond `places` decimals; None where the type rules it out."""
-    if source == pl.String:
+    if source == pl.String and places == MONEY_DTYPE.scale:
         return raw.map_batches(lambda text: money_from_text(text, places)[1], pl.Boolean, is_elementwise=True)
+    if source == pl.String:
+        return _excess_decimals_text(raw, places)
     if isinstance(source, pl.Decimal):
         if (source.scale or 0) <= places:
             return None
@@ -123,7 +129,9 @@ def _date(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
         return raw
     if isinstance(source, pl.Datetime):
         return raw.dt.date()
-    return raw.map_batches(lambda text: read_dates(text, _distinct_dates), pl.Date, is_elementwise=True)
+    if source == pl.String:
+        return raw.map_batches(lambda text: read_dates(text, _distinct_dates), pl.Date, is_elementwise=True)
+    return _distinct_dates(raw)
 
 
 def _integer(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
@@ -139,8 +147,10 @@ def _money(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
         return raw.cast(MONEY_DTYPE, strict=False)
     if source.is_numeric():
         return raw.cast(pl.Float64).round(2).cast(MONEY_DTYPE, strict=False)
-    places = MONEY_DTYPE.scale
-    return raw.map_batches(lambda text: money_from_text(text, places)[0], MONEY_DTYPE, is_elementwise=True)
+    if source == pl.String:
+        places = MONEY_DTYPE.scale
+        return raw.map_batches(lambda text: money_from_text(text, places)[0], MONEY_DTYPE, is_elementwise=True)
+    return money_text(raw).cast(MONEY_DTYPE, strict=False)
 
 
 def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
@@ -149,6 +159,8 @@ def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
         return raw
     if source.is_integer():
         return pl.when(raw.is_in([0, 1])).then(raw == 1)
+    if source != pl.String:
+        return _boolean_words(raw)
     # BOOLEAN_WORDS are lower case: a value that is exactly one of them means the same in lower case
     return raw.map_batches(
         lambda text: read_words(text, BOOLEAN_WORDS, pl.Boolean(), _boolean_words), pl.Boolean, is_elementwise=True
@@ -156,6 +168,7 @@ def boolean(raw: pl.Expr, source: pl.DataType) -> pl.Expr:
 
 
 def _boolean_words(value: pl.Expr) -> pl.Expr:
+    """BOOLEAN_WORDS looked up in lower case."""
     return _lookup(value.str.to_lowercase(), BOOLEAN_WORDS, pl.Boolean())
 
 

@@ -11,41 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numba as nb
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from yibao.text_views import INLINE, INLINE_START, is_valid, parse_rows, view_chunks
-
-NULL, UNMATCHED = -1, -2
-"""What the pass finds in a value besides a meaning's number: null; not exactly one of the short words."""
-
-
-@nb.njit(cache=True, nogil=True)
-def _scan(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, data: np.ndarray,
-          starts: np.ndarray, word_lengths: np.ndarray, word_bytes: np.ndarray, meanings: np.ndarray,
-          found: np.ndarray) -> None:  # fmt: skip
-    """Each value's meaning (the number of the word it equals), NULL or UNMATCHED."""
-    for i in range(views.shape[0]):
-        if not is_valid(validity, offset, i):
-            found[i] = NULL
-            continue
-        found[i] = UNMATCHED
-        length = views[i, 0]
-        if length > INLINE:
-            continue
-        for w in range(word_lengths.shape[0]):
-            if word_lengths[w] != length:
-                continue
-            same = True
-            for j in range(length):
-                if view_bytes[i, INLINE_START + j] != word_bytes[w, j]:
-                    same = False
-                    break
-            if same:
-                found[i] = meanings[w]
-                break
+from yibao.text_scans import INLINE, UNMATCHED, scan_words
+from yibao.text_views import inline_view_chunks, parse_rows
 
 
 def read_words(
@@ -62,9 +33,9 @@ def read_words(
     numbers = np.array(list(short.values()), dtype=np.int32)
     found = np.empty(text.len(), dtype=np.int32)
     done = 0
-    for chunk in view_chunks(text):
+    for chunk in inline_view_chunks(text):
         size = chunk.views.shape[0]
-        _scan(*chunk, word_lengths, word_bytes, numbers, found[done : done + size])
+        scan_words(*chunk, word_lengths, word_bytes, numbers, found[done : done + size])
         done += size
     index = pl.Series(pa.array(found, mask=found < 0))
     values = pl.Series(text.name, meanings, dtype=dtype).gather(index)

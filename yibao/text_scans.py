@@ -1,0 +1,229 @@
+"""The compiled (numba) passes over Arrow string views, with every helper and constant they use.
+
+They live in one module on purpose: numba's cache checks only the file of the function it compiled, so a helper
+changed in another file would silently keep its old machine code. The Python side is in `text_views` (the
+buffers), `yibao.io.tidy`, and `yibao.models` `amount_text`, `date_text` and `word_text` (what each pass means).
+
+A view is 16 bytes: the value's length (int32), then the value itself when it has at most INLINE bytes, else its
+first 4 bytes, the data buffer it lives in and its offset there. Only the trimming check reads long values; the
+other passes leave them to polars.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+INLINE = 12
+"""Arrow keeps a string of up to 12 bytes inside its 16-byte view; longer ones live in a data buffer."""
+INLINE_START = 4
+"""Where an inline value starts in its view (after its 4-byte length)."""
+
+
+@nb.njit(cache=True, inline="always")
+def _is_valid(validity: np.ndarray, offset: int, i: int) -> bool:
+    """Whether value `i` is not null (`validity` is empty when nothing is)."""
+    if len(validity) == 0:
+        return True
+    bit = offset + i
+    return bool((validity[bit >> 3] >> (bit & 7)) & 1)
+
+
+# Trimming check ----------------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, inline="always")
+def _is_ascii_space(byte: np.uint8) -> bool:
+    return byte == 0x20 or 0x09 <= byte <= 0x0D
+
+
+@nb.njit(cache=True, inline="always")
+def _three_byte_space(lead: np.uint8, second: np.uint8, third: np.uint8) -> bool:
+    """U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 in UTF-8."""
+    if lead == 0xE1:
+        return second == 0x9A and third == 0x80
+    if lead == 0xE2:
+        if second == 0x80:
+            return third <= 0x8A or third == 0xA8 or third == 0xA9 or third == 0xAF
+        return second == 0x81 and third == 0x9F
+    return lead == 0xE3 and second == 0x80 and third == 0x80
+
+
+@nb.njit(cache=True, inline="always")
+def _space_at_start(length: int, b0: np.uint8, b1: np.uint8, b2: np.uint8) -> bool:
+    """Whether a value starting with bytes b0 b1 b2 (as many as it has) starts with white space."""
+    if _is_ascii_space(b0):
+        return True
+    if b0 == 0xC2 and length >= 2:  # U+0085, U+00A0
+        return b1 == 0x85 or b1 == 0xA0
+    return length >= 3 and _three_byte_space(b0, b1, b2)
+
+
+@nb.njit(cache=True, inline="always")
+def _space_at_end(length: int, b0: np.uint8, b1: np.uint8, b2: np.uint8) -> bool:
+    """Whether a value ending with bytes b0 b1 b2 (b2 last; as many as it has) ends with white space."""
+    if _is_ascii_space(b2):
+        return True
+    if length >= 2 and b1 == 0xC2 and (b2 == 0x85 or b2 == 0xA0):
+        return True
+    return length >= 3 and _three_byte_space(b0, b1, b2)
+
+
+@nb.njit(cache=True, nogil=True)
+def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, data: np.ndarray,
+               starts: np.ndarray) -> bool:  # fmt: skip
+    """Whether a value is empty or has white space (Unicode White_Space) at either end; `data` holds the data
+    buffers one after another, buffer `b` from `starts[b]`."""
+    for i in range(views.shape[0]):
+        if not _is_valid(validity, offset, i):
+            continue
+        length = views[i, 0]
+        if length == 0:
+            return True
+        first = view_bytes[i, INLINE_START]  # the inline value, or the prefix of a long one
+        if length <= INLINE and 0x21 <= first <= 0x7E and 0x21 <= view_bytes[i, INLINE_START + length - 1] <= 0x7E:
+            continue  # the common case: short, printable ASCII at both ends
+        second, third = view_bytes[i, INLINE_START + 1], view_bytes[i, INLINE_START + 2]
+        if length <= INLINE:
+            end = INLINE_START + length
+            last, before, before2 = (
+                view_bytes[i, end - 1],
+                view_bytes[i, max(end - 2, INLINE_START)],
+                view_bytes[i, max(end - 3, INLINE_START)],
+            )
+        else:
+            end = starts[views[i, 2]] + views[i, 3] + length
+            last, before, before2 = data[end - 1], data[end - 2], data[end - 3]
+        if _space_at_start(length, first, second, third) or _space_at_end(length, before2, before, last):
+            return True
+    return False
+
+
+# Amounts ----------------------------------------------------------------------------------------------------
+
+NULL, PLAIN, EXCESS, OTHER = 0, 1, 2, 3
+"""What the amount pass finds in a value: null; a plain decimal read exactly; a plain decimal with non-zero digits
+beyond the allowed places; anything else."""
+_HYPHEN, _POINT, _ZERO, _NINE = 0x2D, 0x2E, 0x30, 0x39
+_POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
+"""A table, not a loop or `**`: either makes the pass ten times slower."""
+
+
+@nb.njit(cache=True, nogil=True)
+def scan_amounts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, places: int,
+                 max_integer_digits: int, units: np.ndarray, kinds: np.ndarray) -> None:  # fmt: skip
+    """Each value's kind and, for PLAIN ones (`-`? digits, `.` digits?; at most `max_integer_digits` before the
+    point, only zeros beyond `places` after it; inline), its amount in units of 10**-places. One loop over each
+    value's bytes: a loop per part, integer and decimals, is three times slower."""
+    for i in range(views.shape[0]):
+        if not _is_valid(validity, offset, i):
+            kinds[i] = NULL
+            continue
+        length = views[i, 0]
+        value, digits, decimals, point, negative, kind = 0, 0, 0, False, False, PLAIN
+        if length > INLINE:
+            kind = OTHER
+            length = 0
+        for j in range(length):
+            byte = view_bytes[i, INLINE_START + j]
+            if _ZERO <= byte <= _NINE:
+                if not point:
+                    value = value * 10 + (byte - _ZERO)
+                    digits += 1
+                elif decimals < places:
+                    value = value * 10 + (byte - _ZERO)
+                    decimals += 1
+                elif byte != _ZERO and kind == PLAIN:
+                    kind = EXCESS
+            elif byte == _POINT and not point:
+                point = True
+            elif byte == _HYPHEN and j == 0:
+                negative = True
+            else:
+                kind = OTHER
+        if digits == 0 or digits > max_integer_digits:
+            kind = OTHER
+        kinds[i] = kind
+        if kind == PLAIN:
+            value *= _POWERS_OF_TEN[places - decimals]
+            units[i] = -value if negative else value
+
+
+# Dates ------------------------------------------------------------------------------------------------------
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+@nb.njit(cache=True, inline="always")
+def _days_since_1970(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil)."""
+    year -= 1 if month <= 2 else 0
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+@nb.njit(cache=True, inline="always")
+def _number(view_bytes: np.ndarray, i: int, first: int, count: int) -> int:
+    """The decimal number in bytes `first`… of an inline value `i`, or -1 when one of them is not a digit."""
+    number = 0
+    for j in range(first, first + count):
+        byte = view_bytes[i, INLINE_START + j]
+        if byte < _ZERO or byte > _NINE:
+            return -1
+        number = number * 10 + (byte - _ZERO)
+    return number
+
+
+@nb.njit(cache=True, nogil=True)
+def scan_dates(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, days: np.ndarray,
+               plain: np.ndarray) -> None:  # fmt: skip
+    """Whether each value is a real date written YYYY-MM-DD (10 bytes: inline) and, where it is, its days since
+    1970-01-01."""
+    for i in range(views.shape[0]):
+        plain[i] = False
+        if not _is_valid(validity, offset, i) or views[i, 0] != 10:
+            continue
+        if view_bytes[i, INLINE_START + 4] != _HYPHEN or view_bytes[i, INLINE_START + 7] != _HYPHEN:
+            continue
+        year, month, day = _number(view_bytes, i, 0, 4), _number(view_bytes, i, 5, 2), _number(view_bytes, i, 8, 2)
+        if year < 0 or month < 1 or month > 12 or day < 1:
+            continue
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        if day > _DAYS_IN_MONTH[month] + (1 if month == 2 and leap else 0):
+            continue
+        days[i] = _days_since_1970(year, month, day)
+        plain[i] = True
+
+
+# Words ------------------------------------------------------------------------------------------------------
+
+NO_VALUE, UNMATCHED = -1, -2
+"""What the word pass finds in a value besides a meaning's number: null; not exactly one of the short words."""
+
+
+@nb.njit(cache=True, nogil=True)
+def scan_words(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, word_lengths: np.ndarray,
+               word_bytes: np.ndarray, meanings: np.ndarray, found: np.ndarray) -> None:  # fmt: skip
+    """Each value's meaning (the number of the inline word it equals, byte by byte), NO_VALUE or UNMATCHED."""
+    for i in range(views.shape[0]):
+        if not _is_valid(validity, offset, i):
+            found[i] = NO_VALUE
+            continue
+        found[i] = UNMATCHED
+        length = views[i, 0]
+        if length > INLINE:
+            continue
+        for w in range(word_lengths.shape[0]):
+            if word_lengths[w] != length:
+                continue
+            same = True
+            for j in range(length):
+                if view_bytes[i, INLINE_START + j] != word_bytes[w, j]:
+                    same = False
+                    break
+            if same:
+                found[i] = meanings[w]
+                break
