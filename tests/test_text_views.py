@@ -6,8 +6,10 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
+from yibao.io.tidy import needs_tidying
 from yibao.models.amount_text import read_amounts
 from yibao.models.parse import _date, boolean, money_from_text, money_text, too_many_decimals
+from yibao.models.pattern_text import matches
 from yibao.text_views import inline_view_chunks, view_chunks
 
 VALUES = ["10896.34", None, "-0.5", "1,234.5", "123456789012.5", "x", "12.345", "0", None, "99.9"] * 3
@@ -56,3 +58,23 @@ def test_decimals_check_for_other_places() -> None:
     """Other decimal places than money's are checked by the regex."""
     frame = pl.DataFrame({"x": ["1.2345", "1.5", None]})
     assert frame.select(too_many_decimals(pl.col("x"), pl.String(), 3)).to_series().to_list() == [True, False, None]
+
+
+def _two_buffers(first: list[str], second: list[str]) -> pl.Series:
+    """A column whose long values live in two data buffers (as Arrow concatenates them)."""
+    arrays = [pa.array(values, type=pa.string_view()) for values in (first, second)]
+    column = pl.Series("v", pa.concat_arrays(arrays))
+    assert len(column.to_arrow(compat_level=pl.CompatLevel.newest()).buffers()) == 4
+    return column
+
+
+def test_values_in_several_data_buffers() -> None:
+    """Long values are read from the data buffer their view names, not from the first."""
+    tidy, untidy = "a" * 20, "c" * 20 + " "
+    assert not needs_tidying(_two_buffers([tidy, tidy], [tidy, "b" * 15]))
+    assert needs_tidying(_two_buffers([tidy, tidy], [tidy, untidy]))
+    assert not needs_tidying(_two_buffers(["a" * 13 + " " + "a" * 6], ["b" * 14]))  # the space is not its end
+    keys = _two_buffers(["0" * 20, "a" * 20], ["0" * 19 + "g", "f" * 20])
+    assert keys.to_frame().select(matches(pl.col("v"), r"^[0-9a-f]{20}$")).to_series().to_list() == [
+        True, True, False, True
+    ]  # fmt: skip

@@ -11,13 +11,28 @@ other passes leave them to polars.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
 INLINE = 12
 """Arrow keeps a string of up to 12 bytes inside its 16-byte view; longer ones live in a data buffer."""
 INLINE_START = 4
 """Where an inline value starts in its view (after its 4-byte length)."""
+
+
+@intrinsic
+def _byte_at(typing_context: object, address: types.Integer) -> tuple[types.Type, Callable[..., ir.Value]]:
+    """The byte at a memory address: inside a data buffer that the caller keeps alive (a long value's bytes)."""
+
+    def load(context: object, builder: ir.IRBuilder, signature: object, arguments: list[ir.Value]) -> ir.Value:
+        return builder.load(builder.inttoptr(arguments[0], ir.PointerType(ir.IntType(8))))
+
+    return types.uint8(address), load
 
 
 @nb.njit(cache=True, inline="always")
@@ -70,10 +85,10 @@ def _space_at_end(length: int, b0: np.uint8, b1: np.uint8, b2: np.uint8) -> bool
 
 
 @nb.njit(cache=True, nogil=True)
-def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, data: np.ndarray,
-               starts: np.ndarray) -> bool:  # fmt: skip
-    """Whether a value is empty or has white space (Unicode White_Space) at either end; `data` holds the data
-    buffers one after another, buffer `b` from `starts[b]`."""
+def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int,
+               addresses: np.ndarray) -> bool:  # fmt: skip
+    """Whether a value is empty or has white space (Unicode White_Space) at either end; `addresses` are those of
+    the data buffers."""
     for i in range(views.shape[0]):
         if not _is_valid(validity, offset, i):
             continue
@@ -92,8 +107,8 @@ def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, 
                 view_bytes[i, max(end - 3, INLINE_START)],
             )
         else:
-            end = starts[views[i, 2]] + views[i, 3] + length
-            last, before, before2 = data[end - 1], data[end - 2], data[end - 3]
+            end = addresses[views[i, 2]] + views[i, 3] + length
+            last, before, before2 = _byte_at(end - 1), _byte_at(end - 2), _byte_at(end - 3)
         if _space_at_start(length, first, second, third) or _space_at_end(length, before2, before, last):
             return True
     return False
@@ -227,3 +242,39 @@ def scan_words(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, 
             if same:
                 found[i] = meanings[w]
                 break
+
+
+# Patterns ---------------------------------------------------------------------------------------------------
+
+
+NO_MATCH, MATCH = 0, 1
+"""What the class-run pass finds in a value besides NO_VALUE."""
+
+
+@nb.njit(cache=True, nogil=True)
+def scan_class_runs(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int,
+                    addresses: np.ndarray, allowed: np.ndarray, min_length: int, max_length: int,
+                    found: np.ndarray) -> None:  # fmt: skip
+    """Whether each value is `min_length`…`max_length` bytes, every one allowed (`allowed`: one flag per byte
+    value): MATCH, NO_MATCH or NO_VALUE; `addresses` are those of the data buffers."""
+    for i in range(views.shape[0]):
+        if not _is_valid(validity, offset, i):
+            found[i] = NO_VALUE
+            continue
+        length = views[i, 0]
+        found[i] = NO_MATCH
+        if length < min_length or length > max_length:
+            continue
+        if length <= INLINE:
+            for j in range(length):
+                if not allowed[view_bytes[i, INLINE_START + j]]:
+                    break
+            else:
+                found[i] = MATCH
+            continue
+        start = addresses[views[i, 2]] + views[i, 3]
+        for address in range(start, start + length):
+            if not allowed[_byte_at(address)]:
+                break
+        else:
+            found[i] = MATCH

@@ -24,14 +24,12 @@ class InlineViews(NamedTuple):
 
 
 class StringViews(NamedTuple):
-    """`InlineViews` and the chunk's data buffers one after another in `data`, buffer `b` from `starts[b]`."""
+    """One Arrow chunk's `inline` views, the `addresses` of its data buffers (by their number in a view) and the
+    `buffers` themselves, kept alive while a pass reads them."""
 
-    views: np.ndarray
-    view_bytes: np.ndarray
-    validity: np.ndarray
-    offset: int
-    data: np.ndarray
-    starts: np.ndarray
+    inline: InlineViews
+    addresses: np.ndarray
+    buffers: tuple[pa.Buffer, ...]
 
 
 def _arrays(column: pl.Series) -> Iterator[pa.StringViewArray]:
@@ -57,12 +55,11 @@ def inline_view_chunks(column: pl.Series) -> Iterator[InlineViews]:
 
 
 def view_chunks(column: pl.Series) -> Iterator[StringViews]:
-    """A text column's chunks as views with their data buffers (copied into one array per chunk)."""
+    """A text column's chunks as views with their data buffers, not copied: a CSV read's column has hundreds,
+    and copying them into one cost more than the passes."""
     for array in _arrays(column):
-        buffers = [np.frombuffer(buffer, dtype=np.uint8) for buffer in array.buffers()[2:]]
-        joined = np.concatenate([*buffers, np.empty(0, dtype=np.uint8)])
-        starts = np.cumsum([0, *(len(buffer) for buffer in buffers)], dtype=np.int64)
-        yield StringViews(*_inline_views(array), joined, starts)
+        buffers = tuple(array.buffers()[2:])
+        yield StringViews(_inline_views(array), np.array([b.address for b in buffers], dtype=np.int64), buffers)
 
 
 def parse_rows(text: pl.Series, rows: np.ndarray, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:

@@ -16,4 +16,4 @@ from yibao.text_views import view_chunks
 
 def needs_tidying(column: pl.Series) -> bool:
     """Whether any value of a text column is empty or has white space around it (`text` would change it)."""
-    return any(has_untidy(*chunk) for chunk in view_chunks(column))
+    return any(has_untidy(*inline, addresses) for inline, addresses, _ in view_chunks(column))

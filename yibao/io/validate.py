@@ -33,6 +33,7 @@ from yibao.models.parse import (
     trimmed,
     unreadable,
 )
+from yibao.models.pattern_text import matches
 from yibao.models.schema import FieldSpec, field_specs
 from yibao.models.types import PRINCIPAL_MISSING
 from yibao.text_views import SMALL_CHUNK
@@ -79,7 +80,7 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
         limit = 10 ** (spec.max_digits - spec.decimal_places)
         rules.append(Rule(spec.name, f"金额过大 {limit:,} or more", value.abs() >= limit))
     if spec.pattern is not None:
-        rules.append(Rule(spec.name, f"格式错误 does not match {spec.pattern}", ~value.str.contains(spec.pattern)))
+        rules.append(Rule(spec.name, f"格式错误 does not match {spec.pattern}", ~matches(value, spec.pattern)))
     length = value.list.len() if spec.code is not None else value.str.len_chars()
     if spec.ge is not None:
         rules.append(Rule(spec.name, f"小于{spec.ge} below {spec.ge}", value < spec.ge))
