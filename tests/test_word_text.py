@@ -15,7 +15,14 @@ from yibao.models.schema import FieldSpec
 CODED = [spec for spec in SPECS if spec.enum is not None or spec.dtype == pl.Boolean]
 WORDS = sorted({word for spec in CODED for word in (spec.enum.aliases() if spec.enum else BOOLEAN_WORDS)})  # type: ignore[attr-defined]
 VALUES = st.lists(
-    st.one_of(st.none(), st.sampled_from(WORDS), st.sampled_from(WORDS).map(str.upper), st.text(max_size=14)),
+    st.one_of(
+        st.none(),
+        st.sampled_from(WORDS),
+        st.sampled_from(WORDS).map(str.upper),
+        st.sampled_from(WORDS).map(lambda word: word + "x"),  # a word and more
+        st.sampled_from(WORDS).map(lambda word: word[:-1]),  # part of a word
+        st.text(max_size=14),
+    ),
     max_size=25,
 )
 

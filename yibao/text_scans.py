@@ -118,7 +118,7 @@ def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, 
 
 NULL, PLAIN, EXCESS, OTHER = 0, 1, 2, 3
 """What the amount pass finds in a value: null; a plain decimal read exactly; a plain decimal with non-zero digits
-beyond the allowed places; anything else."""
+beyond the allowed places; anything else. The date pass finds NULL, PLAIN (a real YYYY-MM-DD date) or OTHER."""
 _HYPHEN, _POINT, _ZERO, _NINE = 0x2D, 0x2E, 0x30, 0x39
 _POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
 """A table, not a loop or `**`: either makes the pass ten times slower."""
@@ -194,12 +194,15 @@ def _number(view_bytes: np.ndarray, i: int, first: int, count: int) -> int:
 
 @nb.njit(cache=True, nogil=True)
 def scan_dates(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, days: np.ndarray,
-               plain: np.ndarray) -> None:  # fmt: skip
-    """Whether each value is a real date written YYYY-MM-DD (10 bytes: inline) and, where it is, its days since
-    1970-01-01."""
+               kinds: np.ndarray) -> None:  # fmt: skip
+    """Each value's kind: NULL, PLAIN (a real date written YYYY-MM-DD, 10 bytes: inline) or OTHER; and for PLAIN
+    ones their days since 1970-01-01."""
     for i in range(views.shape[0]):
-        plain[i] = False
-        if not _is_valid(validity, offset, i) or views[i, 0] != 10:
+        if not _is_valid(validity, offset, i):
+            kinds[i] = NULL
+            continue
+        kinds[i] = OTHER
+        if views[i, 0] != 10:
             continue
         if view_bytes[i, INLINE_START + 4] != _HYPHEN or view_bytes[i, INLINE_START + 7] != _HYPHEN:
             continue
@@ -210,7 +213,7 @@ def scan_dates(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, 
         if day > _DAYS_IN_MONTH[month] + (1 if month == 2 and leap else 0):
             continue
         days[i] = _days_since_1970(year, month, day)
-        plain[i] = True
+        kinds[i] = PLAIN
 
 
 # Words ------------------------------------------------------------------------------------------------------
@@ -220,26 +223,24 @@ NO_VALUE, UNMATCHED = -1, -2
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_words(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, word_lengths: np.ndarray,
-               word_bytes: np.ndarray, meanings: np.ndarray, found: np.ndarray) -> None:  # fmt: skip
-    """Each value's meaning (the number of the inline word it equals, byte by byte), NO_VALUE or UNMATCHED."""
+def scan_words(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, word_views: np.ndarray,
+               word_masks: np.ndarray, meanings: np.ndarray, found: np.ndarray) -> None:  # fmt: skip
+    """Each value's meaning (the number of the word whose view it equals), NO_VALUE or UNMATCHED. `word_views`
+    are the inline views of the words (as int32 × 4, like `views`); `word_masks` keep a view's length and value
+    bytes, whatever lies after them."""
     for i in range(views.shape[0]):
         if not _is_valid(validity, offset, i):
             found[i] = NO_VALUE
             continue
         found[i] = UNMATCHED
-        length = views[i, 0]
-        if length > INLINE:
-            continue
-        for w in range(word_lengths.shape[0]):
-            if word_lengths[w] != length:
-                continue
-            same = True
-            for j in range(length):
-                if view_bytes[i, INLINE_START + j] != word_bytes[w, j]:
-                    same = False
-                    break
-            if same:
+        length, first, second, third = views[i, 0], views[i, 1], views[i, 2], views[i, 3]
+        for w in range(word_views.shape[0]):
+            if (
+                length == word_views[w, 0]
+                and first & word_masks[w, 1] == word_views[w, 1]
+                and second & word_masks[w, 2] == word_views[w, 2]
+                and third & word_masks[w, 3] == word_views[w, 3]
+            ):
                 found[i] = meanings[w]
                 break
 

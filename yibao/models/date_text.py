@@ -13,19 +13,20 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from yibao.text_scans import scan_dates
+from yibao.text_scans import OTHER, PLAIN, scan_dates
 from yibao.text_views import inline_view_chunks, parse_rows
 
 
 def read_dates(text: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """The dates of a trimmed text column; `parse` (an expression on the column) reads the values not written as a
     real YYYY-MM-DD date."""
-    days, plain = np.zeros(text.len(), dtype=np.int32), np.empty(text.len(), dtype=np.bool_)
+    days, kinds = np.zeros(text.len(), dtype=np.int32), np.empty(text.len(), dtype=np.uint8)
     done = 0
     for chunk in inline_view_chunks(text):
         size = chunk.views.shape[0]
-        scan_dates(*chunk, days[done : done + size], plain[done : done + size])
+        scan_dates(*chunk, days[done : done + size], kinds[done : done + size])
         done += size
-    dates = pl.Series(text.name, pa.array(days, type=pa.date32(), mask=~plain))
-    rest = np.flatnonzero(~plain & text.is_not_null().to_numpy())
+    validity = pa.py_buffer(np.packbits(kinds == PLAIN, bitorder="little"))
+    dates = pl.Series(text.name, pa.Array.from_buffers(pa.date32(), len(days), [validity, pa.py_buffer(days)]))
+    rest = np.flatnonzero(kinds == OTHER)
     return dates.scatter(rest, parse_rows(text, rest, parse)) if len(rest) else dates
