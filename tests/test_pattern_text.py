@@ -58,3 +58,10 @@ def test_other_patterns_keep_the_regex(pattern: str) -> None:
     frame = pl.DataFrame({"v": ["abc", "123", "1234", None]})
     expected = frame.select(pl.col("v").str.contains(pattern)).to_series()
     assert frame.select(matches(pl.col("v"), pattern)).to_series().to_list() == expected.to_list()
+
+
+@pytest.mark.parametrize("pattern", [r"^[a-f]{2,1}$", r"^[z-a]{2}$"])
+def test_invalid_patterns_are_refused_as_the_regex_refuses_them(pattern: str) -> None:
+    assert class_run(pattern) is None
+    with pytest.raises(pl.exceptions.ComputeError):
+        pl.DataFrame({"v": ["ab"]}).select(matches(pl.col("v"), pattern))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -11,6 +13,7 @@ from yibao import text_views
 from yibao.io.validate import SPECS
 from yibao.models.parse import BOOLEAN_WORDS, _lookup, parse
 from yibao.models.schema import FieldSpec
+from yibao.models.word_text import read_words
 
 CODED = [spec for spec in SPECS if spec.enum is not None or spec.dtype == pl.Boolean]
 WORDS = sorted({word for spec in CODED for word in (spec.enum.aliases() if spec.enum else BOOLEAN_WORDS)})  # type: ignore[attr-defined]
@@ -54,3 +57,12 @@ def test_agrees_with_the_polars_lookup(spec: FieldSpec, values: list[str | None]
 def test_boolean_words_are_lower_case() -> None:
     """An exact match stands for the lower-cased lookup only because the words are lower case."""
     assert all(word == word.lower() for word in BOOLEAN_WORDS)
+
+
+def test_tables_with_equal_meanings_of_other_types_are_kept_apart() -> None:
+    """1, 1.0 and True are equal in Python: a table of one must not answer for another."""
+    column = pl.Series("v", ["a", "b"])
+    for meaning, dtype in ((1.0, pl.Float64()), (1, pl.Int64()), (True, pl.Boolean())):
+        table = {"a": meaning}
+        found = read_words(column, table, dtype, partial(_lookup, table=table, dtype=dtype))
+        assert found.dtype == dtype and found.to_list() == [meaning, None]

@@ -35,11 +35,15 @@ def class_run(pattern: str) -> ClassRun | None:
     match = _CLASS_RUN.fullmatch(pattern)
     if match is None:
         return None
-    allowed = np.zeros(256, dtype=np.bool_)
-    for first, last in _CLASS_PART.findall(match[1]):
-        allowed[ord(first) : ord(last or first) + 1] = True
+    ranges = [(first, last or first) for first, last in _CLASS_PART.findall(match[1])]
     least = int(match[2])
-    return ClassRun(allowed, least, int(match[3]) if match[3] is not None else least)
+    most = int(match[3]) if match[3] is not None else least
+    if most < least or any(first > last for first, last in ranges):
+        return None  # not a valid pattern: the regex says why
+    allowed = np.zeros(256, dtype=np.bool_)
+    for first, last in ranges:
+        allowed[ord(first) : ord(last) + 1] = True
+    return ClassRun(allowed, least, most)
 
 
 def _read(text: pl.Series, run: ClassRun) -> pl.Series:

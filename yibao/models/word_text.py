@@ -42,9 +42,10 @@ def _inline_views(texts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=64)
-def _word_table(items: tuple[tuple[str, Hashable], ...]) -> WordTable:
-    meanings = tuple(dict.fromkeys(meaning for _, meaning in items))
-    short = [(word.encode(), meanings.index(meaning)) for word, meaning in items if len(word.encode()) <= INLINE]
+def _word_table(items: tuple[tuple[str, type, Hashable], ...]) -> WordTable:
+    """The table of (word, meaning's type, meaning): with the type, tables meaning 1 and 1.0 are not one entry."""
+    meanings = tuple(dict.fromkeys(meaning for _, _, meaning in items))
+    short = [(word.encode(), meanings.index(meaning)) for word, _, meaning in items if len(word.encode()) <= INLINE]
     views, masks = _inline_views([word for word, _ in short])
     numbers = np.array([number for _, number in short], dtype=np.int32)
     return WordTable(views.view(np.int32), masks.view(np.int32), numbers, meanings)
@@ -71,7 +72,7 @@ def read_words(
 ) -> pl.Series:
     """Each value's meaning in `table` (word → meaning) as `dtype`, null for null; `others` (an expression on the
     column) reads the values that are not exactly one of the table's words of at most 12 bytes."""
-    words = _word_table(tuple(table.items()))
+    words = _word_table(tuple((word, type(meaning), meaning) for word, meaning in table.items()))
     found = np.empty(text.len(), dtype=np.int32)
     done = 0
     for chunk in inline_view_chunks(text):
