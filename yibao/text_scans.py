@@ -279,3 +279,69 @@ def scan_class_runs(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndar
                 break
         else:
             found[i] = MATCH
+
+
+# Splitting --------------------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, inline="always")
+def _value_byte(view_bytes: np.ndarray, i: int, start: int, j: int) -> np.uint8:
+    """Byte `j` of value `i`: inline in its view when `start` < 0, else at address `start` + `j`."""
+    if start < 0:
+        return view_bytes[i, INLINE_START + j]
+    return _byte_at(start + j)
+
+
+@nb.njit(cache=True, inline="always")
+def _value_start(views: np.ndarray, addresses: np.ndarray, i: int) -> int:
+    """The address of a long value's bytes; -1 for an inline value."""
+    if views[i, 0] <= INLINE:
+        return -1
+    return addresses[views[i, 2]] + views[i, 3]
+
+
+@nb.njit(cache=True, nogil=True)
+def count_parts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int,
+                addresses: np.ndarray, separator: int) -> int:  # fmt: skip
+    """How many parts `split_parts` makes of all values: none of a null or empty value."""
+    parts = 0
+    for i in range(views.shape[0]):
+        length = views[i, 0]
+        if length == 0 or not _is_valid(validity, offset, i):
+            continue
+        start = _value_start(views, addresses, i)
+        parts += 1
+        for j in range(length):
+            if _value_byte(view_bytes, i, start, j) == separator:
+                parts += 1
+    return parts
+
+
+@nb.njit(cache=True, nogil=True)
+def split_parts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, addresses: np.ndarray,
+                separator: int, list_offsets: np.ndarray, part_views: np.ndarray,
+                part_bytes: np.ndarray) -> None:  # fmt: skip
+    """Each value split at `separator` (every part kept, empty ones too; an empty value has none): the parts' views
+    (`part_views` as int32 × 4, `part_bytes` the same as bytes) and where each value's parts start. A long part
+    stays in the value's data buffer (same number, same buffers); a short one is copied into its view."""
+    part = 0
+    for i in range(views.shape[0]):
+        list_offsets[i] = part
+        length = views[i, 0]
+        if length == 0 or not _is_valid(validity, offset, i):
+            continue
+        start = _value_start(views, addresses, i)
+        begin = 0
+        for j in range(length + 1):
+            if j < length and _value_byte(view_bytes, i, start, j) != separator:
+                continue
+            size = j - begin
+            part_views[part, 0] = size
+            part_views[part, 1], part_views[part, 2], part_views[part, 3] = 0, 0, 0
+            for k in range(min(size, INLINE)):
+                part_bytes[part, INLINE_START + k] = _value_byte(view_bytes, i, start, begin + k)
+            if size > INLINE:  # only parts of long values: the prefix is written, then buffer and offset
+                part_views[part, 2], part_views[part, 3] = views[i, 2], views[i, 3] + begin
+            part += 1
+            begin = j + 1
+    list_offsets[views.shape[0]] = part

@@ -23,6 +23,7 @@ from yibao.io.read import ROW, RawClaims
 from yibao.io.tidy import needs_tidying
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
+from yibao.models.list_text import empty_for_null, split_text
 from yibao.models.parse import (
     empty_as_null,
     money_from_text,
@@ -127,13 +128,17 @@ def code_list(raw_claims: RawClaims, name: str) -> pl.Expr | None:
             raise InputError(raw_claims.source, f"both {columns.single[name]!r} and {assembled[0]!r} give {name}")
         if isinstance(schema[name], pl.List):
             return pl.col(name).cast(pl.List(pl.String))
-        codes = pl.col(name).cast(pl.String)
-        return pl.when(codes == "").then(no_codes).otherwise(codes.str.split("|"))
+        return pl.col(name).cast(pl.String).map_batches(split_codes, pl.List(pl.String), is_elementwise=True)
     parts = [pl.col(principal).cast(pl.String)] if principal in columns.single else []
     if others in columns.single:
         parts.append(pl.col(others).cast(pl.String).str.split("|").fill_null(no_codes))
     parts += [pl.col(header).cast(pl.String) for header in columns.numbered.get(others, [])]
     return pl.concat_list(parts) if parts else None
+
+
+def split_codes(text: pl.Series) -> pl.Series:
+    """A `|`-separated code text as a list: an empty text is an empty list (not one blank part)."""
+    return split_text(text, "|")
 
 
 MALFORMED_ID = "__malformed_national_id"
@@ -301,8 +306,8 @@ def _code_fields(name: str, pre: PrePass) -> list[pl.Expr]:
     no_codes = pl.lit([], dtype=pl.List(pl.String))
     principal_missing, invalid = _missing_principal(CODE_PARTS[name][0]), _invalid_code(name)
     if name in pre.clean_lists:
-        return [pl.col(raw(name)).fill_null(no_codes).alias(name), pl.lit(False).alias(principal_missing),
-                pl.lit(False).alias(invalid)]  # fmt: skip
+        codes = pl.col(raw(name)).map_batches(empty_for_null, pl.List(pl.String), is_elementwise=True)
+        return [codes.alias(name), pl.lit(False).alias(principal_missing), pl.lit(False).alias(invalid)]
     mapping = pre.code_maps[name]
     to_normal = {"old": mapping["raw"], "new": mapping["normal"], "default": None}
     codes = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls()).fill_null(no_codes)
