@@ -9,7 +9,9 @@ import multiprocessing
 import re
 import shutil
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -567,3 +569,26 @@ def test_a_version_2_store_is_migrated_in_place(url: str, tmp_path: Path, settle
     run, new = record_month(engine, CASE, month, tmp_path / "out")
     assert new and (run.kind, run.period) == ("monthly", "2025-03")
     assert _counts(engine)["point_month_region"] == 1
+
+
+def test_a_second_opener_waits_for_a_slow_first_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: while one opener creates the schema, another waits for its commit and then finds the schema in
+    place (before, it saw the tables without their version row, ran the steps again and failed on the row)."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    version, step = schema_module.MIGRATIONS[-1]
+    runs: list[int] = []
+
+    def slow(connection: object) -> None:
+        runs.append(version)
+        step(connection)  # type: ignore[arg-type]
+        time.sleep(1.0)
+
+    monkeypatch.setattr(schema_module, "MIGRATIONS", [*schema_module.MIGRATIONS[:-1], (version, slow)])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(open_store, url)
+        time.sleep(0.3)
+        second = pool.submit(open_store, url)
+        engines = [first.result(), second.result()]
+    assert runs == [version]
+    with engines[1].connect() as connection:
+        assert schema_module.stored_version(connection) == schema_module.SCHEMA_VERSION

@@ -78,8 +78,7 @@ def migrate(connection: Connection) -> int:
     """Run the migration steps above the stored version; the version the store is now at.
 
     On PostgreSQL the transaction first takes `MIGRATION_LOCK`: a second opener waits for the first to commit and
-    then finds the schema in place. (pysqlite runs SQLite's DDL outside the transaction; there a racing opener fails
-    and `open_store` looks again once.)"""
+    then finds the schema in place (on SQLite, `open_store` takes the database's write lock for the same end)."""
     if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
     current = stored_version(connection)
@@ -132,6 +131,25 @@ def _engine(url: URL) -> Engine:
         raise StoreError(f"cannot use the database URL {shown(url)}: its driver is not installed ({hint})") from None
 
 
+def _migrate_store(engine: Engine) -> None:
+    """`migrate` in one transaction. On SQLite it takes the write lock first (`BEGIN IMMEDIATE`, with pysqlite's
+    own transaction handling off, which would run the DDL outside the transaction): a second opener waits for the
+    first to commit and then finds the schema in place, however slow the first is."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            migrate(connection)
+        return
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            migrate(connection)
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
+
+
 def open_store(url: str | None = None) -> Engine:
     """The engine of the store at `url` (default `sqlite:///yibao.db`; `postgresql://…` uses psycopg), its schema
     created or migrated."""
@@ -139,11 +157,10 @@ def open_store(url: str | None = None) -> Engine:
     engine = _engine(parsed)
     for attempt in (1, 2):
         try:
-            with engine.begin() as connection:
-                migrate(connection)
+            _migrate_store(engine)
             return engine
         except (IntegrityError, OperationalError) as error:
-            # Another process created the schema at the same moment (SQLite): look again once.
+            # Another process held the database longer than the busy timeout: look again once.
             if attempt == 2:
                 engine.dispose()
                 raise StoreError(f"cannot open the store {shown(parsed)}: {reason(error)}") from None
