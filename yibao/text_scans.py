@@ -285,10 +285,18 @@ def scan_class_runs(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndar
 
 
 @nb.njit(cache=True, inline="always")
-def _value_start(views: np.ndarray, view_bytes: np.ndarray, addresses: np.ndarray, i: int) -> int:
-    """The address of value `i`'s bytes: inside its view when inline, else in its data buffer."""
+def _value_byte(view_bytes: np.ndarray, i: int, start: int, j: int) -> np.uint8:
+    """Byte `j` of value `i`: inline in its view when `start` < 0, else at address `start` + `j`."""
+    if start < 0:
+        return view_bytes[i, INLINE_START + j]
+    return _byte_at(start + j)
+
+
+@nb.njit(cache=True, inline="always")
+def _value_start(views: np.ndarray, addresses: np.ndarray, i: int) -> int:
+    """The address of a long value's bytes; -1 for an inline value."""
     if views[i, 0] <= INLINE:
-        return view_bytes.ctypes.data + i * view_bytes.strides[0] + INLINE_START
+        return -1
     return addresses[views[i, 2]] + views[i, 3]
 
 
@@ -301,10 +309,10 @@ def count_parts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray,
         length = views[i, 0]
         if length == 0 or not _is_valid(validity, offset, i):
             continue
-        start = _value_start(views, view_bytes, addresses, i)
+        start = _value_start(views, addresses, i)
         parts += 1
-        for address in range(start, start + length):
-            if _byte_at(address) == separator:
+        for j in range(length):
+            if _value_byte(view_bytes, i, start, j) == separator:
                 parts += 1
     return parts
 
@@ -322,16 +330,16 @@ def split_parts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray,
         length = views[i, 0]
         if length == 0 or not _is_valid(validity, offset, i):
             continue
-        start = _value_start(views, view_bytes, addresses, i)
+        start = _value_start(views, addresses, i)
         begin = 0
         for j in range(length + 1):
-            if j < length and _byte_at(start + j) != separator:
+            if j < length and _value_byte(view_bytes, i, start, j) != separator:
                 continue
             size = j - begin
             part_views[part, 0] = size
             part_views[part, 1], part_views[part, 2], part_views[part, 3] = 0, 0, 0
             for k in range(min(size, INLINE)):
-                part_bytes[part, INLINE_START + k] = _byte_at(start + begin + k)
+                part_bytes[part, INLINE_START + k] = _value_byte(view_bytes, i, start, begin + k)
             if size > INLINE:  # only parts of long values: the prefix is written, then buffer and offset
                 part_views[part, 2], part_views[part, 3] = views[i, 2], views[i, 3] + begin
             part += 1
