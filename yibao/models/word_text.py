@@ -22,13 +22,14 @@ from yibao.text_views import inline_view_chunks, parse_rows
 
 
 class WordTable(NamedTuple):
-    """A table's short words as inline views and masks (int32 × 4 each), each word's meaning by number, and the
-    meanings."""
+    """A table's short words as inline views and masks (int32 × 4 each), each word's meaning by number, the
+    meanings, and their inline views (int64 × 2) when every meaning is short text, else None."""
 
     word_views: np.ndarray
     word_masks: np.ndarray
     numbers: np.ndarray
     meanings: tuple[Any, ...]
+    meaning_views: np.ndarray | None
 
 
 def _inline_views(texts: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -48,17 +49,19 @@ def _word_table(items: tuple[tuple[str, type, Hashable], ...]) -> WordTable:
     short = [(word.encode(), meanings.index(meaning)) for word, _, meaning in items if len(word.encode()) <= INLINE]
     views, masks = _inline_views([word for word, _ in short])
     numbers = np.array([number for _, number in short], dtype=np.int32)
-    return WordTable(views.view(np.int32), masks.view(np.int32), numbers, meanings)
+    meaning_views = None
+    if all(isinstance(meaning, str) and len(meaning.encode()) <= INLINE for meaning in meanings):
+        meaning_views = _inline_views([meaning.encode() for meaning in meanings])[0].view(np.int64)
+    return WordTable(views.view(np.int32), masks.view(np.int32), numbers, meanings, meaning_views)
 
 
-def _meaning_column(name: str, found: np.ndarray, meanings: tuple[Any, ...], dtype: pl.DataType) -> pl.Series:
+def _meaning_column(name: str, found: np.ndarray, words: WordTable, dtype: pl.DataType) -> pl.Series:
     """The meanings found (by number; null where none), as `dtype`."""
-    known = found >= 0
+    known, meanings = found >= 0, words.meanings
     numbers = np.where(known, found, 0)
-    if all(isinstance(m, str) and len(m.encode()) <= INLINE for m in meanings) and dtype == pl.String:
-        views, _ = _inline_views([meaning.encode() for meaning in meanings])
+    if words.meaning_views is not None and dtype == pl.String:
         validity = pa.py_buffer(np.packbits(known, bitorder="little"))
-        taken = np.take(views.view(np.int64), numbers, axis=0)  # rows: several times faster than views[numbers]
+        taken = np.take(words.meaning_views, numbers, axis=0)  # rows: several times faster than views[numbers]
         array = pa.Array.from_buffers(pa.string_view(), len(found), [validity, pa.py_buffer(taken)])
         return pl.Series(name, array)
     if all(isinstance(m, bool | int) for m in meanings) and (dtype.is_integer() or dtype == pl.Boolean):
@@ -79,6 +82,6 @@ def read_words(
         size = chunk.views.shape[0]
         scan_words(*chunk, words.word_views, words.word_masks, words.numbers, found[done : done + size])
         done += size
-    values = _meaning_column(text.name, found, words.meanings, dtype)
+    values = _meaning_column(text.name, found, words, dtype)
     rest = np.flatnonzero(found == UNMATCHED)
     return values.scatter(rest, parse_rows(text, rest, others)) if len(rest) else values
