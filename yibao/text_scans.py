@@ -36,6 +36,12 @@ def _byte_at(typing_context: object, address: types.Integer) -> tuple[types.Type
 
 
 @nb.njit(cache=True, inline="always")
+def _long_value_address(views: np.ndarray, addresses: np.ndarray, i: int) -> int:
+    """Where long value `i`'s bytes are: its data buffer's address (`addresses`, by number) plus its offset."""
+    return addresses[views[i, 2]] + views[i, 3]
+
+
+@nb.njit(cache=True, inline="always")
 def _is_valid(validity: np.ndarray, offset: int, i: int) -> bool:
     """Whether value `i` is not null (`validity` is empty when nothing is)."""
     if len(validity) == 0:
@@ -107,7 +113,7 @@ def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, 
                 view_bytes[i, max(end - 3, INLINE_START)],
             )
         else:
-            end = addresses[views[i, 2]] + views[i, 3] + length
+            end = _long_value_address(views, addresses, i) + length
             last, before, before2 = _byte_at(end - 1), _byte_at(end - 2), _byte_at(end - 3)
         if _space_at_start(length, first, second, third) or _space_at_end(length, before2, before, last):
             return True
@@ -273,7 +279,7 @@ def scan_class_runs(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndar
             else:
                 found[i] = MATCH
             continue
-        start = addresses[views[i, 2]] + views[i, 3]
+        start = _long_value_address(views, addresses, i)
         for address in range(start, start + length):
             if not allowed[_byte_at(address)]:
                 break
@@ -297,7 +303,7 @@ def _value_start(views: np.ndarray, addresses: np.ndarray, i: int) -> int:
     """The address of a long value's bytes; -1 for an inline value."""
     if views[i, 0] <= INLINE:
         return -1
-    return addresses[views[i, 2]] + views[i, 3]
+    return _long_value_address(views, addresses, i)
 
 
 @nb.njit(cache=True, nogil=True)
