@@ -83,3 +83,12 @@ def test_empty_for_null_when_a_null_encloses_parts() -> None:
     validity = pa.py_buffer(np.packbits([True, False, True], bitorder="little"))
     lists = pa.Array.from_buffers(pa.large_list(pa.string_view()), 3, [validity, offsets], children=[parts])
     assert empty_for_null(pl.Series("v", lists)).to_list() == [["a"], [], ["c"]]
+
+
+def test_empty_for_null_keeps_the_parts_of_a_split() -> None:
+    """Null lists from `split_text` enclose no parts: they become empty without copying the parts."""
+    lists = split_text(pl.Series("v", ["A01.0|B02.1", None, "C03.2", None] * 50), "|")
+    filled = empty_for_null(lists)
+    parts, kept = (s.to_arrow(compat_level=pl.CompatLevel.newest()).values.buffers()[1] for s in (lists, filled))
+    assert kept.address == parts.address
+    assert filled.to_list() == [["A01.0", "B02.1"], [], ["C03.2"], []] * 50

@@ -351,3 +351,17 @@ def split_parts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray,
             part += 1
             begin = j + 1
     list_offsets[views.shape[0]] = part
+
+
+@nb.njit(cache=True, nogil=True)
+def null_encloses_parts(list_offsets: np.ndarray, validity: np.ndarray, offset: int) -> bool:
+    """Whether any null list (a clear bit of `validity`, from bit `offset`) spans parts: its offsets differ.
+    Without branches: nulls fall at random, and a mispredicted branch per list cost more than the test."""
+    if len(validity) == 0:
+        return False
+    found = 0
+    for i in range(len(list_offsets) - 1):
+        bit = offset + i
+        null = ((validity[bit >> 3] >> (bit & 7)) & 1) ^ 1
+        found |= null & (list_offsets[i + 1] != list_offsets[i])
+    return found != 0

@@ -257,13 +257,19 @@ def pre_pass(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None
     optimizations = optimizations or pl.QueryOptFlags()
     duplicates = _duplicate_ids(staged, optimizations)
     names = sorted(LIST_FIELDS)
-    distinct = [staged.select(pl.col(raw(name)).explode().drop_nulls().unique().alias("raw")) for name in names]
-    # explode gives one null per null list and one per null part (none for an empty list)
-    null_parts = staged.select(pl.col(raw(n)).explode().null_count() - pl.col(raw(n)).null_count() for n in names)
+    distinct = [staged.select(_parts(name).drop_nulls().unique().alias("raw")) for name in names]
+    null_parts = staged.select(_parts(name).null_count() for name in names)
     *found, nulls = pl.collect_all([*distinct, null_parts], engine="streaming")
     maps = {name: _code_map(name, codes) for name, codes in zip(names, found, strict=True)}
     clean = {name for name, null_count in zip(names, nulls.row(0), strict=True) if _clean(maps[name], null_count)}
     return PrePass(duplicate_ids=duplicates, code_maps=maps, clean_lists=frozenset(clean))
+
+
+def _parts(name: str) -> pl.Expr:
+    """Every part of a code list column, null lists taken as empty (so a null here is a null part): then the
+    parts are the lists' own, not copied (`explode` copies them to give a null list its null)."""
+    lists = pl.col(raw(name)).map_batches(empty_for_null, pl.List(pl.String), is_elementwise=True)
+    return lists.explode(empty_as_null=False)
 
 
 def _clean(code_map: pl.DataFrame, null_parts: int) -> bool:

@@ -7,11 +7,13 @@ text (nothing is copied). Splitting at one ASCII byte is fully defined, so no va
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from yibao.text_scans import count_parts, split_parts
+from yibao.text_scans import count_parts, null_encloses_parts, split_parts
 from yibao.text_views import InlineViews, view_chunks
 
 LIST_TYPE = pa.large_list(pa.string_view())
@@ -41,7 +43,7 @@ def split_text(text: pl.Series, separator: str) -> pl.Series:
         child = pa.Array.from_buffers(pa.string_view(), parts, [None, pa.py_buffer(part_bytes), *buffers])
         lists = [_validity(inline), pa.py_buffer(list_offsets)]
         arrays.append(pa.Array.from_buffers(LIST_TYPE, size, lists, children=[child]))
-    return pl.Series(text.name, pa.chunked_array(arrays, type=LIST_TYPE), dtype=pl.List(pl.String))
+    return _series(text.name, arrays, LIST_TYPE)
 
 
 def empty_for_null(lists: pl.Series) -> pl.Series:
@@ -52,12 +54,17 @@ def empty_for_null(lists: pl.Series) -> pl.Series:
     arrays = []
     for chunk in lists.get_chunks():
         array = chunk.to_arrow(compat_level=pl.CompatLevel.newest())
-        offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-        null = array.is_null().to_numpy(zero_copy_only=False)
-        if (offsets[1:][null] != offsets[:-1][null]).any():
+        validity, list_offsets = array.buffers()[:2]
+        offsets = np.frombuffer(list_offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+        if null_encloses_parts(offsets, np.frombuffer(validity or b"", dtype=np.uint8), array.offset):
             return lists.fill_null(pl.lit([], dtype=pl.List(pl.String)))
         buffers = [None, array.buffers()[1]]
         arrays.append(
             pa.Array.from_buffers(array.type, len(array), buffers, offset=array.offset, children=[array.values])
         )
-    return pl.Series(lists.name, pa.chunked_array(arrays, type=arrays[0].type), dtype=lists.dtype)
+    return _series(lists.name, arrays, arrays[0].type)
+
+
+def _series(name: str, arrays: list[pa.Array], list_type: pa.DataType) -> pl.Series:
+    """Lists of text from Arrow arrays, one chunk each (not copied into one)."""
+    return cast(pl.Series, pl.from_arrow(pa.chunked_array(arrays, type=list_type), rechunk=False)).alias(name)
