@@ -228,27 +228,50 @@ NO_VALUE, UNMATCHED = -1, -2
 """What the word pass finds in a value besides a meaning's number: null; not exactly one of the short words."""
 
 
+_SLOT_FACTORS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+"""Odd 64-bit factors mixing a view's four parts into a slot of the word table (multiplicative hashing)."""
+
+
+@nb.njit(cache=True, inline="always")
+def word_slot(length: int, first: int, second: int, third: int, bits: int) -> int:
+    """The slot of a short text's view (its length and three masked 32-bit parts) in a table of 2**bits slots."""
+    mixed = (
+        np.uint64(np.uint32(length)) * np.uint64(_SLOT_FACTORS[0])
+        ^ np.uint64(np.uint32(first)) * np.uint64(_SLOT_FACTORS[1])
+        ^ np.uint64(np.uint32(second)) * np.uint64(_SLOT_FACTORS[2])
+        ^ np.uint64(np.uint32(third)) * np.uint64(_SLOT_FACTORS[3])
+    )
+    return int(mixed >> np.uint64(64 - bits))
+
+
 @nb.njit(cache=True, nogil=True)
-def scan_words(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, word_views: np.ndarray,
-               word_masks: np.ndarray, meanings: np.ndarray, found: np.ndarray) -> None:  # fmt: skip
-    """Each value's meaning (the number of the word whose view it equals), NO_VALUE or UNMATCHED. `word_views`
-    are the inline views of the words (as int32 × 4, like `views`); `word_masks` keep a view's length and value
-    bytes, whatever lies after them."""
+def scan_words(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, length_masks: np.ndarray,
+               slot_views: np.ndarray, slot_meanings: np.ndarray, bits: int, found: np.ndarray) -> None:  # fmt: skip
+    """Each value's meaning (the number of the word whose view it equals), NO_VALUE or UNMATCHED. The words'
+    inline views (int32 × 4, like `views`) lie in `slot_views` at their `word_slot`, no two in one; an empty slot
+    has length -1. `length_masks[n]` keeps the length and the first `n` bytes of a view (whatever lies after
+    them is not compared). One slot is looked at per value, without branches: values fall at random."""
     for i in range(views.shape[0]):
         if not _is_valid(validity, offset, i):
             found[i] = NO_VALUE
             continue
-        found[i] = UNMATCHED
-        length, first, second, third = views[i, 0], views[i, 1], views[i, 2], views[i, 3]
-        for w in range(word_views.shape[0]):
-            if (
-                length == word_views[w, 0]
-                and first & word_masks[w, 1] == word_views[w, 1]
-                and second & word_masks[w, 2] == word_views[w, 2]
-                and third & word_masks[w, 3] == word_views[w, 3]
-            ):
-                found[i] = meanings[w]
-                break
+        length = views[i, 0]
+        if length > INLINE:
+            found[i] = UNMATCHED
+            continue
+        first, second, third = (
+            views[i, 1] & length_masks[length, 1],
+            views[i, 2] & length_masks[length, 2],
+            views[i, 3] & length_masks[length, 3],
+        )
+        slot = word_slot(length, first, second, third, bits)
+        same = (
+            (slot_views[slot, 0] == length)
+            & (slot_views[slot, 1] == first)
+            & (slot_views[slot, 2] == second)
+            & (slot_views[slot, 3] == third)
+        )
+        found[i] = slot_meanings[slot] if same else UNMATCHED
 
 
 # Patterns ---------------------------------------------------------------------------------------------------
