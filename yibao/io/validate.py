@@ -387,16 +387,19 @@ def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
     blank = all_rows[BLANK]
     staged = all_rows.filter(~blank).drop(BLANK) if blank.any() else all_rows.drop(BLANK)
     schema = staged.schema
-    pre = pre or pre_pass(staged.lazy())
-    parsed = (
-        staged.lazy()
-        .with_columns(_text_amounts(staged))
-        .with_columns(
-            *(_parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None),
-            *(expr for name in LIST_FIELDS for expr in _code_fields(name, pre)),
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the pre-pass runs beside the parsing that needs none of it
+        pending = pool.submit(lambda given: given or pre_pass(staged.lazy()), pre)
+        scalars = (
+            staged.lazy()
+            .with_columns(_text_amounts(staged))
+            .with_columns(
+                _parse_or_default(spec, schema[raw(spec.name)]).alias(spec.name) for spec in SPECS if spec.code is None
+            )
+            .collect()
         )
-    )
+        pre = pending.result()
     rules = claim_rules(schema, pre.duplicate_ids)
     bad = pl.any_horizontal(rule.violated.fill_null(False) for rule in rules).alias(BAD)
-    frame = parsed.with_columns(bad).collect()
+    codes = (expr for name in LIST_FIELDS for expr in _code_fields(name, pre))
+    frame = scalars.lazy().with_columns(codes).with_columns(bad).collect()
     return Checked(frame=frame, rules=rules, total=all_rows.height, blank=blank.sum())
