@@ -1,9 +1,9 @@
 """Settings for polars' memory allocator (jemalloc), made before polars loads.
 
 Polars hands freed memory back to the system after half a second. Validating a claim file frees and allocates
-column after column for seconds on end, so the same memory went back and came again, each page faulted in and
-cleared anew: the kernel's work was 31 % of a million-claim load's processor time (half at ten million). Freed
-memory is kept for ten seconds instead, and reused (docs/performance.md has the figures).
+column after column for seconds on end, so the system had to give the same memory back again and again, each
+page faulted in and cleared anew: at a million claims that was a third of the run's processor time. Freed
+memory is kept for ten seconds instead, and reused.
 
 Jemalloc reads the settings once, when polars loads: importing yibao first (as its command line does) applies
 them; a program that imports polars before yibao can set the variable itself. A value already set wins.
