@@ -10,11 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-# isort: off
-import yibao  # noqa: F401  (first: its settings for polars' allocator must precede polars' loading, as in its CLI)
 import polars as pl
-
-# isort: on
 import pytest
 
 from yibao.defaults import DEMO_RULESET

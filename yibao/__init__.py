@@ -3,7 +3,6 @@
 from importlib.metadata import version
 from typing import Any
 
-from yibao import allocator  # noqa: F401  (before anything loads polars)
 from yibao.models import Alliance, Claim, Institution, Region
 
 __version__ = version("yibao")
