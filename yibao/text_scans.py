@@ -382,9 +382,7 @@ def null_encloses_parts(list_offsets: np.ndarray, validity: np.ndarray, offset: 
     Without branches: nulls fall at random, and a mispredicted branch per list cost more than the test."""
     if len(validity) == 0:
         return False
-    found = 0
+    found = False
     for i in range(len(list_offsets) - 1):
-        bit = offset + i
-        null = ((validity[bit >> 3] >> (bit & 7)) & 1) ^ 1
-        found |= null & (list_offsets[i + 1] != list_offsets[i])
-    return found != 0
+        found |= (list_offsets[i + 1] != list_offsets[i]) & (not _is_valid(validity, offset, i))
+    return found

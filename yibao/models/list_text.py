@@ -58,9 +58,10 @@ def empty_for_null(lists: pl.Series) -> pl.Series:
         offsets = np.frombuffer(list_offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
         if null_encloses_parts(offsets, np.frombuffer(validity or b"", dtype=np.uint8), array.offset):
             return lists.fill_null(pl.lit([], dtype=pl.List(pl.String)))
-        buffers = [None, array.buffers()[1]]
         arrays.append(
-            pa.Array.from_buffers(array.type, len(array), buffers, offset=array.offset, children=[array.values])
+            pa.Array.from_buffers(
+                array.type, len(array), [None, list_offsets], offset=array.offset, children=[array.values]
+            )
         )
     return _series(lists.name, arrays, arrays[0].type)
 
