@@ -22,11 +22,10 @@ from yibao.text_views import inline_view_chunks, parse_rows
 
 
 class WordTable(NamedTuple):
-    """A table's short words by slot for `scan_words` (inline views as int32 × 4, masks of a view's first `n`
-    bytes, each slot's meaning by number, 2**bits slots), the meanings, and their inline views (int64 × 2) when
-    every meaning is short text, else None."""
+    """A table's short words by slot for `scan_words` (inline views as int32 × 4, each slot's meaning by number,
+    2**bits slots), the meanings, and their inline views (int64 × 2) when every meaning is short text, else
+    None."""
 
-    length_masks: np.ndarray
     slot_views: np.ndarray
     slot_meanings: np.ndarray
     bits: int
@@ -49,6 +48,9 @@ def _length_masks() -> np.ndarray:
     for length in range(INLINE + 1):
         masks[length, : INLINE_START + length] = 0xFF
     return masks.view(np.int32)
+
+
+_LENGTH_MASKS = _length_masks()
 
 
 def _slots(views: np.ndarray, numbers: list[int]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -76,7 +78,7 @@ def _word_table(items: tuple[tuple[str, type, Hashable], ...]) -> WordTable:
     meaning_views = None
     if all(isinstance(meaning, str) and len(meaning.encode()) <= INLINE for meaning in meanings):
         meaning_views = _inline_views([meaning.encode() for meaning in meanings]).view(np.int64)
-    return WordTable(_length_masks(), slot_views, slot_meanings, bits, meanings, meaning_views)
+    return WordTable(slot_views, slot_meanings, bits, meanings, meaning_views)
 
 
 _ARROW_TYPES: dict[type, tuple[type, pa.DataType]] = {bool: (np.bool_, pa.bool_()), int: (np.int64, pa.int64())}
@@ -111,7 +113,7 @@ def read_words(
     done = 0
     for chunk in inline_view_chunks(text):
         size = chunk.views.shape[0]
-        scan_words(*chunk, *words[:4], found[done : done + size])
+        scan_words(*chunk, _LENGTH_MASKS, words.slot_views, words.slot_meanings, words.bits, found[done : done + size])
         done += size
     values = _meaning_column(text.name, found, words, dtype)
     rest = np.flatnonzero(found == UNMATCHED)
