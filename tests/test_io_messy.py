@@ -307,12 +307,36 @@ def test_batches_give_the_same_result_as_one_pass(tmp_path: Path, encoding: str)
     _check(rejects)
 
 
+@pytest.mark.parametrize("damage", [None, (",张三,", ",张,三,")], ids=["clean", "extra-field"])
+def test_csv_read_in_pieces_gives_the_same_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: tuple[str, str] | None
+) -> None:
+    """Two rows a piece: row numbers, rejects and accepted rows as from one piece; a ragged row still refused."""
+    import yibao.io.read as read
+
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT if damage is None else TEXT.replace(*damage), encoding="utf-8")
+    if damage is not None:
+        monkeypatch.setattr(read, "CSV_PIECE_ROWS", 2)
+        with pytest.raises(InputError, match="cannot be parsed"):
+            load_claims(path)
+        return
+    whole = load_claims(path)
+    monkeypatch.setattr(read, "CSV_PIECE_ROWS", 2)
+    assert read.open_claims(path, tmp_path).read().n_chunks() == 3
+    pieces = load_claims(path)
+    assert pieces.summary == whole.summary
+    assert pieces.accepted.equals(whole.accepted) and pieces.rejects.equals(whole.rejects)
+    _check(pieces.rejects)
+
+
 def test_a_file_with_only_a_header(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(HEADER + "\n", encoding="utf-8")
     summary = validate_file(path, tmp_path / "out")
     assert (summary.read, summary.accepted, summary.rejected) == (0, 0, 0)
     assert pl.read_parquet(summary.accepted_file).height == 0
+    assert load_claims(path).summary.read == 0
 
 
 @pytest.mark.parametrize(

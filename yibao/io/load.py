@@ -131,7 +131,7 @@ def _on_disk(raw: RawClaims, workdir: Path) -> RawClaims:
         return raw
     copy = workdir / "raw.parquet"
     raw.rows.sink_parquet(copy, optimizations=raw.optimizations)
-    return replace(raw, rows=pl.scan_parquet(copy), optimizations=pl.QueryOptFlags())
+    return replace(raw, rows=pl.scan_parquet(copy), optimizations=pl.QueryOptFlags(), piece_rows=None)
 
 
 def validate_file(source: Path | str, out_dir: Path | str, batch_rows: int = BATCH_ROWS) -> LoadSummary:

@@ -17,6 +17,8 @@ ROW = "row"
 row 1, so data start at 2; this is the line number unless a quoted field spans lines); in a Parquet file, the
 record's position counting from 1."""
 
+CSV_PIECE_ROWS = 1_000_000
+"""Rows per piece of a CSV file read into memory (see `RawClaims.piece_rows`)."""
 CSV_SUFFIXES = {".csv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -35,11 +37,28 @@ class RawClaims:
     optimizations: pl.QueryOptFlags = field(default_factory=pl.QueryOptFlags)
     """Query flags for every collect. A CSV file is read whole-width: with columns projected away, polars
     would not notice a row with an extra field (a comma in a name) and later fields would shift silently."""
+    piece_rows: int | None = None
+    """Read in batches of this many rows, each gathered into one piece as it comes (a CSV file), or at once (None).
+
+    Polars reads a CSV file in small pieces (about a hundred per million rows), which later steps would copy or walk
+    again; gathered batch by batch, the small pieces of one batch are freed before the next is read, where copying
+    them all into one afterwards held and touched twice the memory (1e7 rows: 7.4 GB, and 9.2–9.9 s against
+    3.6–4.5 s on a machine where memory touched for the first time is slow)."""
 
     @property
     def frame(self) -> pl.LazyFrame:
         """The rows with their source row numbers in column `ROW`."""
         return self.rows.with_row_index(ROW, offset=self.first_row)
+
+    def read(self) -> pl.DataFrame:
+        """The rows with their source row numbers (`frame`), read into memory."""
+        if self.piece_rows is None:
+            return self.frame.collect(optimizations=self.optimizations)
+        batches = self.frame.collect_batches(chunk_size=self.piece_rows, optimizations=self.optimizations)
+        pieces = [batch.rechunk() for batch in batches]  # each batch's small pieces freed before the next comes
+        if not pieces:  # no rows
+            return self.frame.collect(optimizations=self.optimizations)
+        return pl.concat(pieces, rechunk=False)
 
     def batch(self, offset: int, length: int) -> RawClaims:
         """`length` rows from `offset`, keeping their source row numbers."""
@@ -74,6 +93,7 @@ def open_claims(path: Path | str, workdir: Path) -> RawClaims:
     opened = raw_claims(frame, path, first_row)
     if path.suffix.lower() in CSV_SUFFIXES:
         opened.optimizations = pl.QueryOptFlags(projection_pushdown=False)
+        opened.piece_rows = CSV_PIECE_ROWS
     return opened
 
 

@@ -205,9 +205,9 @@ def _staged(raw_claims: RawClaims, source: pl.LazyFrame | None = None) -> pl.Laz
 def _tidy_source(raw_claims: RawClaims) -> pl.LazyFrame:
     """The rows of `raw_claims` read into memory, only the text columns that need it tidied (most need not).
 
-    Many small pieces (a CSV read: about a hundred per million rows) are copied into one first: every later step
-    copied or walked them again (the pre-pass alone held 300 MB more at 1e6 rows)."""
-    read = raw_claims.frame.collect(optimizations=raw_claims.optimizations)
+    Many small pieces are copied into one first (a CSV file is read in large pieces already, `RawClaims.piece_rows`):
+    every later step copied or walked them again (the pre-pass alone held 300 MB more at 1e6 rows)."""
+    read = raw_claims.read()
     if read.height < SMALL_CHUNK * read.n_chunks():
         read = read.rechunk()
     columns = _text_columns(read)
