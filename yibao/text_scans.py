@@ -134,8 +134,9 @@ _POWERS_OF_TEN = 10 ** np.arange(19, dtype=np.int64)
 def scan_amounts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int, places: int,
                  max_integer_digits: int, units: np.ndarray, kinds: np.ndarray) -> None:  # fmt: skip
     """Each value's kind and, for PLAIN ones (`-`? digits, `.` digits?; at most `max_integer_digits` before the
-    point, only zeros beyond `places` after it; inline), its amount in units of 10**-places. One loop over each
-    value's bytes: a loop per part, integer and decimals, is three times slower."""
+    point, only zeros beyond `places` after it; inline), its amount in units of 10**-places as a 128-bit integer:
+    `units` is n × 2 int64, low half then the sign-extended high half (Arrow's decimal128), zero where not PLAIN.
+    One loop over each value's bytes: a loop per part, integer and decimals, is three times slower."""
     for i in range(views.shape[0]):
         if not _is_valid(validity, offset, i):
             kinds[i] = NULL
@@ -167,7 +168,10 @@ def scan_amounts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray
         kinds[i] = kind
         if kind == PLAIN:
             value *= _POWERS_OF_TEN[places - decimals]
-            units[i] = -value if negative else value
+            value = -value if negative else value
+            units[i, 0], units[i, 1] = value, value >> 63
+        else:
+            units[i, 0], units[i, 1] = 0, 0
 
 
 # Dates ------------------------------------------------------------------------------------------------------

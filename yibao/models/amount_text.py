@@ -23,13 +23,14 @@ MAX_INTEGER_DIGITS = 15
 
 
 def _scan(text: pl.Series, dtype: pl.Decimal) -> tuple[np.ndarray, np.ndarray]:
-    """Each value's amount in units of the type's scale (where PLAIN) and its kind (NULL, PLAIN, EXCESS, OTHER);
-    plain values have at most as many integer digits as the type holds, and no more than MAX_INTEGER_DIGITS."""
+    """Each value's amount in units of the type's scale as a 128-bit integer (n × 2 int64, zero where not PLAIN)
+    and its kind (NULL, PLAIN, EXCESS, OTHER); plain values have at most as many integer digits as the type holds,
+    and no more than MAX_INTEGER_DIGITS."""
     places = dtype.scale or 0
     if places > 3:
         raise ValueError(f"{dtype}: amounts are read to at most 3 decimals")
     integer_digits = min(MAX_INTEGER_DIGITS, (dtype.precision or 38) - places)
-    units, kinds = np.zeros(text.len(), dtype=np.int64), np.empty(text.len(), dtype=np.uint8)
+    units, kinds = np.empty((text.len(), 2), dtype=np.int64), np.empty(text.len(), dtype=np.uint8)
     done = 0
     for chunk in inline_view_chunks(text):
         size = chunk.views.shape[0]
@@ -39,12 +40,12 @@ def _scan(text: pl.Series, dtype: pl.Decimal) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _decimals(units: np.ndarray, valid: np.ndarray, dtype: pl.Decimal) -> pl.Series:
-    """A Decimal column from amounts in units of its scale (128-bit little-endian, sign-extended), null where not
-    `valid`."""
-    wide = np.empty((len(units), 2), dtype=np.int64)
-    wide[:, 0], wide[:, 1] = units, units >> 63
+    """A Decimal column from 128-bit amounts in units of its scale (n × 2 int64, written as Arrow lays them out:
+    no copy), null where not `valid`."""
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    array = pa.Array.from_buffers(pa.decimal128(dtype.precision, dtype.scale), len(units), [bitmap, pa.py_buffer(wide)])
+    array = pa.Array.from_buffers(
+        pa.decimal128(dtype.precision, dtype.scale), len(units), [bitmap, pa.py_buffer(units)]
+    )
     return pl.Series(array)
 
 
