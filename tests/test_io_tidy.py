@@ -1,4 +1,4 @@
-"""`needs_tidying` reads Arrow string views itself: it must agree with polars' own trimming on any text."""
+"""`tidying` reads Arrow string views itself: it must agree with polars' own trimming on any text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yibao import text_views
-from yibao.io.tidy import needs_tidying
+from yibao.io.tidy import Tidying, tidying
 
 # ASCII, CJK, every White_Space character, and lookalikes that are not white space (U+200B, U+FEFF)
 ALPHABET = st.sampled_from(
@@ -17,9 +17,11 @@ ALPHABET = st.sampled_from(
 VALUES = st.lists(st.one_of(st.none(), st.text(alphabet=ALPHABET, max_size=30)), max_size=20)
 
 
-def _polars_says(values: list[str | None]) -> bool:
+def _polars_says(values: list[str | None]) -> Tidying:
     column = pl.Series(values, dtype=pl.String)
-    return bool(((column.str.strip_chars() != column) | (column == "")).any())
+    if (column.str.strip_chars() != column).any():
+        return Tidying.TRIM
+    return Tidying.EMPTY_AS_NULL if (column == "").any() else Tidying.NONE
 
 
 @settings(max_examples=300, deadline=None)
@@ -30,12 +32,22 @@ def test_agrees_with_polars_strip(values: list[str | None], chunks: int, offset:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(text_views, "SMALL_CHUNK", small_chunk)
             column = pl.concat([pl.Series(values, dtype=pl.String)] * chunks, rechunk=False)
-            assert needs_tidying(column) is _polars_says(values)
+            assert tidying(column) is _polars_says(values)
             sliced = column.slice(offset)
-            assert needs_tidying(sliced) is _polars_says(sliced.to_list())
+            assert tidying(sliced) is _polars_says(sliced.to_list())
 
 
-def test_all_null_and_empty_columns() -> None:
-    assert not needs_tidying(pl.Series([None, None], dtype=pl.String))
-    assert not needs_tidying(pl.Series([], dtype=pl.String))
-    assert needs_tidying(pl.Series(["", None], dtype=pl.String))
+@pytest.mark.parametrize(
+    ("values", "needs"),
+    [
+        ([None, None], Tidying.NONE),
+        ([], Tidying.NONE),
+        (["a", None, "b"], Tidying.NONE),
+        (["", None], Tidying.EMPTY_AS_NULL),
+        (["", "a", ""], Tidying.EMPTY_AS_NULL),
+        (["", "a ", ""], Tidying.TRIM),  # white space after an empty value: still found
+        (["\u3000a", ""], Tidying.TRIM),
+    ],
+)
+def test_columns(values: list[str | None], needs: Tidying) -> None:
+    assert tidying(pl.Series(values, dtype=pl.String)) is needs

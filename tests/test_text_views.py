@@ -6,7 +6,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from yibao.io.tidy import needs_tidying
+from yibao.io.tidy import Tidying, tidying
 from yibao.models.amount_text import read_amounts
 from yibao.models.parse import _date, boolean, money_from_text, money_text, too_many_decimals
 from yibao.models.pattern_text import matches
@@ -71,9 +71,9 @@ def _two_buffers(first: list[str], second: list[str]) -> pl.Series:
 def test_values_in_several_data_buffers() -> None:
     """Long values are read from the data buffer their view names, not from the first."""
     tidy, untidy = "a" * 20, "c" * 20 + " "
-    assert not needs_tidying(_two_buffers([tidy, tidy], [tidy, "b" * 15]))
-    assert needs_tidying(_two_buffers([tidy, tidy], [tidy, untidy]))
-    assert not needs_tidying(_two_buffers(["a" * 13 + " " + "a" * 6], ["b" * 14]))  # the space is not its end
+    assert tidying(_two_buffers([tidy, tidy], [tidy, "b" * 15])) is Tidying.NONE
+    assert tidying(_two_buffers([tidy, tidy], [tidy, untidy])) is Tidying.TRIM
+    assert tidying(_two_buffers(["a" * 13 + " " + "a" * 6], ["b" * 14])) is Tidying.NONE  # the space is not its end
     keys = _two_buffers(["0" * 20, "a" * 20], ["0" * 19 + "g", "f" * 20])
     assert keys.to_frame().select(matches(pl.col("v"), r"^[0-9a-f]{20}$")).to_series().to_list() == [
         True, True, False, True

@@ -90,17 +90,24 @@ def _space_at_end(length: int, b0: np.uint8, b1: np.uint8, b2: np.uint8) -> bool
     return length >= 3 and _three_byte_space(b0, b1, b2)
 
 
+TIDY, EMPTY_VALUES, SPACE_AROUND = 0, 1, 2
+"""What the trimming check finds in a column: nothing to tidy; empty values but no white space around any value;
+white space around a value (what it finds first of that, it stops at)."""
+
+
 @nb.njit(cache=True, nogil=True)
-def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int,
-               addresses: np.ndarray) -> bool:  # fmt: skip
-    """Whether a value is empty or has white space (Unicode White_Space) at either end; `addresses` are those of
-    the data buffers."""
+def find_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, offset: int,
+                addresses: np.ndarray) -> int:  # fmt: skip
+    """TIDY, EMPTY_VALUES or SPACE_AROUND: whether values are empty or have white space (Unicode White_Space) at
+    either end; `addresses` are those of the data buffers."""
+    found = TIDY
     for i in range(views.shape[0]):
         if not _is_valid(validity, offset, i):
             continue
         length = views[i, 0]
         if length == 0:
-            return True
+            found = EMPTY_VALUES
+            continue
         first = view_bytes[i, INLINE_START]  # the inline value, or the prefix of a long one
         if length <= INLINE and 0x21 <= first <= 0x7E and 0x21 <= view_bytes[i, INLINE_START + length - 1] <= 0x7E:
             continue  # the common case: short, printable ASCII at both ends
@@ -116,8 +123,8 @@ def has_untidy(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray, 
             end = _long_value_address(views, addresses, i) + length
             last, before, before2 = _byte_at(end - 1), _byte_at(end - 2), _byte_at(end - 3)
         if _space_at_start(length, first, second, third) or _space_at_end(length, before2, before, last):
-            return True
-    return False
+            return SPACE_AROUND
+    return found
 
 
 # Amounts ----------------------------------------------------------------------------------------------------

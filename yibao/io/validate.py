@@ -20,7 +20,7 @@ from yibao.errors import InputError
 from yibao.identity import NATIONAL_ID_MALFORMED, is_national_id_expr, normalise_national_id_expr, person_key_expr
 from yibao.io.columns import CODE_PARTS
 from yibao.io.read import ROW, RawClaims
-from yibao.io.tidy import needs_tidying
+from yibao.io.tidy import Tidying, tidying
 from yibao.models import Claim
 from yibao.models.checks import CLAIM_CHECKS
 from yibao.models.list_text import empty_for_null, split_text
@@ -177,10 +177,10 @@ def _raw_fields(raw_claims: RawClaims) -> dict[str, pl.Expr]:
     return exprs
 
 
-def _tidied(source: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
-    """The source with these text columns trimmed and empty text as null (`text`), in two steps: in one, polars
-    trims each column twice."""
-    return source.with_columns(trimmed(pl.col(columns))).with_columns(empty_as_null(pl.col(c)) for c in columns)
+def _tidied(source: pl.LazyFrame, trim: list[str], nulls: list[str]) -> pl.LazyFrame:
+    """The source with the text columns `trim` trimmed, then those of `nulls` with empty text as null (`text`; in
+    one step, polars trims each column twice)."""
+    return source.with_columns(trimmed(pl.col(trim))).with_columns(empty_as_null(pl.col(c)) for c in nulls)
 
 
 def _text_columns(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
@@ -194,7 +194,8 @@ def _staged(raw_claims: RawClaims, source: pl.LazyFrame | None = None) -> pl.Laz
     A row is blank when every field is empty after trimming: a blank line, a line of spaces or separators.
     """
     frame = raw_claims.frame
-    source = _tidied(frame, _text_columns(frame)) if source is None else source
+    texts = _text_columns(frame)
+    source = _tidied(frame, texts, texts) if source is None else source
     codes_empty = pl.all_horizontal(_codes_empty(raw_claims, name) for name in LIST_FIELDS).alias(BLANK)
     fields = (expr.alias(name) for name, expr in _raw_fields(raw_claims).items())
     staged = source.select(ROW, *fields, codes_empty)
@@ -203,7 +204,8 @@ def _staged(raw_claims: RawClaims, source: pl.LazyFrame | None = None) -> pl.Laz
 
 
 def _tidy_source(raw_claims: RawClaims) -> pl.LazyFrame:
-    """The rows of `raw_claims` read into memory, only the text columns that need it tidied (most need not).
+    """The rows of `raw_claims` read into memory, only the text columns that need it tidied (most need not), and a
+    column whose only fault is empty values (a CSV file's `""`) not trimmed.
 
     Many small pieces are copied into one first (a CSV file is read in large pieces already, `RawClaims.piece_rows`):
     every later step copied or walked them again (the pre-pass alone held 300 MB more at 1e6 rows)."""
@@ -212,8 +214,9 @@ def _tidy_source(raw_claims: RawClaims) -> pl.LazyFrame:
         read = read.rechunk()
     columns = _text_columns(read)
     with ThreadPoolExecutor() as pool:  # the check releases the GIL
-        untidy = [c for c, needs in zip(columns, pool.map(needs_tidying, read.select(columns)), strict=True) if needs]
-    return _tidied(read.lazy(), untidy)
+        needs = dict(zip(columns, pool.map(tidying, read.select(columns)), strict=True))
+    trim = [c for c in columns if needs[c] is Tidying.TRIM]
+    return _tidied(read.lazy(), trim, [c for c in columns if needs[c] is not Tidying.NONE])
 
 
 def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
