@@ -138,6 +138,21 @@ def test_parquet_typed_input(tmp_path: Path, claim_row: dict[str, object]) -> No
     assert load.summary.accepted == 3 and load.accepted.equals(to_frame(claims))
 
 
+def test_amounts_too_large_for_the_type(tmp_path: Path, claim_row: dict[str, object]) -> None:
+    """A Decimal column (Parquet) holds amounts beyond the model's 16 digits: 10**14 or more either way is refused."""
+    from yibao.models import Claim
+    from yibao.models.schema import MONEY_DTYPE, to_frame
+
+    totals = ["99999999999999.99", "-99999999999999.99", "100000000000000.00", "-100000000000000.00"]
+    frame = to_frame([Claim(**{**claim_row, "claim_id": f"C{i}"}) for i in range(len(totals))])
+    large = frame.with_columns(pl.Series("total_cost", totals).cast(MONEY_DTYPE))
+    path = tmp_path / "claims.parquet"
+    large.write_parquet(path)
+    rejects = load_claims(path).rejects
+    too_large = rejects.filter(pl.col("reason").str.contains("金额过大"))
+    assert too_large.select("claim_id", "field").rows() == [("C2", "total_cost"), ("C3", "total_cost")]
+
+
 def test_missing_required_column_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(TEXT.replace("医疗费总额", "备注"), encoding="utf-8")

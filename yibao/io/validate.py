@@ -79,7 +79,8 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
             rules.append(Rule(spec.name, too_many_decimals_reason(spec.decimal_places), excess))
     if spec.max_digits is not None and spec.decimal_places is not None:
         limit = 10 ** (spec.max_digits - spec.decimal_places)
-        rules.append(Rule(spec.name, f"金额过大 {limit:,} or more", value.abs() >= limit))
+        too_large = (value >= limit) | (value <= -limit)  # not `abs()`: a 128-bit column more per amount
+        rules.append(Rule(spec.name, f"金额过大 {limit:,} or more", too_large))
     if spec.pattern is not None:
         rules.append(Rule(spec.name, f"格式错误 does not match {spec.pattern}", ~matches(value, spec.pattern)))
     length = value.list.len() if spec.code is not None else value.str.len_chars()
