@@ -345,6 +345,15 @@ def test_csv_read_in_pieces_gives_the_same_load(
     _check(pieces.rejects)
 
 
+def test_a_ragged_row_leaves_no_results(tmp_path: Path) -> None:
+    """The last row has an extra field: the file is refused before any result is written, in batches or not."""
+    path, out = tmp_path / "claims.csv", tmp_path / "out"
+    path.write_text(TEXT.replace(",钱七,", ",钱,七,"), encoding="utf-8")
+    with pytest.raises(InputError, match="cannot be parsed"):
+        validate_file(path, out, batch_rows=2)
+    assert list(out.iterdir()) == []
+
+
 def test_a_file_with_only_a_header(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(HEADER + "\n", encoding="utf-8")
