@@ -148,6 +148,7 @@ class _Batches:
         self.reject_lines = 0
 
     def _accepted(self, *_: object) -> Iterator[pl.DataFrame]:
+        """The IO source: a sink of the whole frame passes no projection, filter or row limit to honour."""
         rows = self.raw.rows.select(pl.len()).collect().item()
         for offset in range(0, max(rows, 1), self.batch_rows):
             accepted, rejected, counts = _check(self.raw.batch(offset, self.batch_rows), self.pre)
