@@ -70,3 +70,17 @@ def test_values(text: str | None, amount: str | None, excess: bool | None) -> No
 def test_other_places_refused() -> None:
     with pytest.raises(ValueError, match="decimals"):
         money_from_text(pl.Series(["1.5"]), 3)
+
+
+def test_rows_without_a_plain_amount_hold_zero() -> None:
+    """Null, odd and too-precise values leave zero, not old memory, under their validity bit in the Decimal buffer."""
+    import numpy as np
+
+    from yibao.text_scans import scan_amounts
+    from yibao.text_views import inline_view_chunks
+
+    text = pl.Series([None, "-12.5", "abc", "1.005", None], dtype=pl.String)
+    (chunk,) = inline_view_chunks(text)
+    units, kinds = np.full((5, 2), 7, dtype=np.int64), np.empty(5, dtype=np.uint8)
+    scan_amounts(*chunk, PLACES, 15, units, kinds)
+    assert units.tolist() == [[0, 0], [-1250, -1], [0, 0], [0, 0], [0, 0]]

@@ -354,6 +354,27 @@ def test_a_ragged_row_leaves_no_results(tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+def test_a_batch_that_fails_leaves_no_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second batch fails after the first was written: neither output file is left behind."""
+    import yibao.io.load as load
+
+    checked = []
+
+    def check_then_fail(*args: object) -> object:
+        if checked:
+            raise RuntimeError("batch failed")
+        checked.append(True)
+        return real_check(*args)
+
+    real_check = load._check
+    monkeypatch.setattr(load, "_check", check_then_fail)
+    path, out = tmp_path / "claims.csv", tmp_path / "out"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(RuntimeError, match="batch failed"):
+        validate_file(path, out, batch_rows=2)
+    assert checked and list(out.iterdir()) == []
+
+
 def test_a_file_with_only_a_header(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(HEADER + "\n", encoding="utf-8")

@@ -147,6 +147,7 @@ def scan_amounts(views: np.ndarray, view_bytes: np.ndarray, validity: np.ndarray
     for i in range(views.shape[0]):
         if not _is_valid(validity, offset, i):
             kinds[i] = NULL
+            units[i, 0], units[i, 1] = 0, 0
             continue
         length = views[i, 0]
         value, digits, decimals, point, negative, kind = 0, 0, 0, False, False, PLAIN

@@ -175,9 +175,15 @@ def validate_file(source: Path | str, out_dir: Path | str, batch_rows: int = BAT
     )
     with _parsing(source), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private, not in `out`
         raw = _on_disk(open_claims(source, Path(workdir)), Path(workdir))
-        with rejects_file.open("w", encoding="utf-8", newline="") as rejects:
-            batches = _Batches(raw, file_pre_pass(raw), batch_rows, rejects)
-            batches.sink(accepted_file)
+        pre = file_pre_pass(raw)
+        try:
+            with rejects_file.open("w", encoding="utf-8", newline="") as rejects:
+                batches = _Batches(raw, pre, batch_rows, rejects)
+                batches.sink(accepted_file)
+        except BaseException:  # a batch that fails leaves no half-written results
+            accepted_file.unlink(missing_ok=True)
+            rejects_file.unlink(missing_ok=True)
+            raise
     totals = pl.concat(batches.counts).sum()
     summary = _summary(
         raw, totals, batches.reject_lines, accepted_file=str(accepted_file), rejects_file=str(rejects_file)
