@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -105,3 +107,10 @@ def test_group_with_the_rules_engine(tmp_path: Path) -> None:
         )
         assert result.exit_code == 0, result.output
         assert pl.read_csv(out)["drg"].to_list() == ["PS15", "0000"]
+
+
+def test_commands_start_without_the_store_and_charts() -> None:
+    """`yibao validate` and the other commands that need neither do not wait for SQLAlchemy and matplotlib to load."""
+    probe = "import sys, yibao.cli; print(sorted(m for m in ('matplotlib', 'sqlalchemy') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "[]"

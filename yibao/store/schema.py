@@ -20,12 +20,11 @@ from sqlalchemy.exc import (
 )
 from sqlmodel import SQLModel
 
+from yibao.defaults import DEFAULT_URL
 from yibao.errors import StoreError
 from yibao.store.detail_tables import VERSION_2_TABLES, VERSION_3_TABLES
 from yibao.store.tables import VERSION_1_TABLES, SchemaVersion
 
-DEFAULT_URL = "sqlite:///yibao.db"
-"""The store when no URL is given: `yibao.db` in the working directory."""
 SQLITE_BUSY_SECONDS = 30
 """How long a SQLite writer waits for another one's lock before giving up."""
 POSTGRES_DRIVER = "postgresql+psycopg"
