@@ -375,6 +375,18 @@ def test_a_batch_that_fails_leaves_no_results(tmp_path: Path, monkeypatch: pytes
     assert checked and list(out.iterdir()) == []
 
 
+def test_quoted_empty_fields_are_empty(tmp_path: Path) -> None:
+    """`""` (how CSV writers put empty text) reads as an empty field: the same load as the unquoted file."""
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    plain.write_text(TEXT, encoding="utf-8")
+    quoted.write_text(TEXT.replace(",,", ',"",').replace(",\n", ',""\n'), encoding="utf-8")
+    assert quoted.read_text(encoding="utf-8").count('""') >= 8
+    expected, got = load_claims(plain), load_claims(quoted)
+    assert got.summary.model_dump(exclude={"source"}) == expected.summary.model_dump(exclude={"source"})
+    assert got.accepted.equals(expected.accepted)
+    assert got.rejects.drop("source").equals(expected.rejects.drop("source"))
+
+
 def test_a_file_with_only_a_header(tmp_path: Path) -> None:
     path = tmp_path / "claims.csv"
     path.write_text(HEADER + "\n", encoding="utf-8")
