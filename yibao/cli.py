@@ -434,13 +434,13 @@ def _created(run: Run) -> str:
 def runs_list(db: Annotated[str, DB_OPTION] = DEFAULT_URL) -> None:
     """列表 The runs on record: when, what kind (annual, monthly, what-if), which year or month, and the claims read,
     charged and set aside."""
+    from yibao.store import list_runs
+
     table = Table(title="结算记录 settlement runs")
     for header in ("编号 run", "时间 created", "类型 kind", "期间 period", "状态 status"):
         table.add_column(header, no_wrap=True)
     for header in ("读取 read", "结算 charged", "剔除 set aside"):
         table.add_column(header, justify="right")
-    from yibao.store import list_runs
-
     for run in list_runs(_open_store(db)):
         table.add_row(str(run.id), _created(run), run.kind, run.period, run.status,
                       *(f"{n:,}" for n in (run.rows_read, run.rows_accepted, run.rows_rejected)))  # fmt: skip
