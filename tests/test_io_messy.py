@@ -326,7 +326,8 @@ def test_batches_give_the_same_result_as_one_pass(tmp_path: Path, encoding: str)
 def test_csv_read_in_pieces_gives_the_same_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: tuple[str, str] | None
 ) -> None:
-    """Two rows a piece: row numbers, rejects and accepted rows as from one piece; a ragged row still refused."""
+    """Two rows a piece: row numbers, rejects (the duplicate pair, rows 2 and 6, in different pieces) and accepted
+    rows as from one piece; a ragged row still refused."""
     import yibao.io.read as read
 
     path = tmp_path / "claims.csv"
@@ -338,7 +339,8 @@ def test_csv_read_in_pieces_gives_the_same_load(
         return
     whole = load_claims(path)
     monkeypatch.setattr(read, "CSV_PIECE_ROWS", 2)
-    assert read.open_claims(path, tmp_path).read().n_chunks() == 3
+    pieces_read = list(read.open_claims(path, tmp_path).pieces())
+    assert [(p.first_row, p.read().height) for p in pieces_read] == [(2, 2), (4, 2), (6, 2)]
     pieces = load_claims(path)
     assert pieces.summary == whole.summary
     assert pieces.accepted.equals(whole.accepted) and pieces.rejects.equals(whole.rejects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,12 +39,11 @@ class RawClaims:
     """Query flags for every collect. A CSV file is read whole-width: with columns projected away, polars
     would not notice a row with an extra field (a comma in a name) and later fields would shift silently."""
     piece_rows: int | None = None
-    """Read in batches of this many rows, each gathered into one piece as it comes (a CSV file), or at once (None).
+    """Read into memory this many rows at a time (a CSV file), or all at once (None): see `pieces`.
 
     Polars reads a CSV file in small pieces (about a hundred per million rows), which later steps would copy or walk
-    again; gathered batch by batch, the small pieces of one batch are freed before the next is read, where copying
-    them all into one afterwards held and touched twice the memory (1e7 rows: 7.4 GB, and 9.2–9.9 s against
-    3.6–4.5 s on a machine where memory touched for the first time is slow)."""
+    again; gathered piece by piece, the small ones of a piece are freed before the next is read, and a piece checked
+    lets its text go before the next is read (1e7 rows: 7.4 GB held when copied all at once afterwards)."""
 
     @property
     def frame(self) -> pl.LazyFrame:
@@ -52,13 +52,22 @@ class RawClaims:
 
     def read(self) -> pl.DataFrame:
         """The rows with their source row numbers (`frame`), read into memory."""
+        return self.frame.collect(optimizations=self.optimizations)
+
+    def pieces(self) -> Iterator[RawClaims]:
+        """The rows read into memory `piece_rows` at a time, each piece as claims of its own that keep their source
+        row numbers (a piece can be checked, and its text let go, before the next is read); else the rows whole."""
         if self.piece_rows is None:
-            return self.frame.collect(optimizations=self.optimizations)
-        batches = self.frame.collect_batches(chunk_size=self.piece_rows, optimizations=self.optimizations)
-        pieces = [batch.rechunk() for batch in batches]  # each batch's small pieces freed before the next comes
-        if not pieces:  # no rows
-            return self.frame.collect(optimizations=self.optimizations)
-        return pl.concat(pieces, rechunk=False)
+            yield self
+            return
+        first_row, read = self.first_row, False
+        for batch in self.rows.collect_batches(chunk_size=self.piece_rows, optimizations=self.optimizations):
+            piece = batch.rechunk()  # the batch's small pieces in one: later steps walk it many times
+            in_memory = pl.QueryOptFlags()  # the whole-width rule is the read's: the piece is read
+            yield replace(self, rows=piece.lazy(), first_row=first_row, optimizations=in_memory, piece_rows=None)
+            first_row, read = first_row + piece.height, True
+        if not read:  # no rows: one empty piece, whose columns are still checked
+            yield replace(self, rows=self.rows.collect(optimizations=self.optimizations).lazy(), piece_rows=None)
 
     def batch(self, offset: int, length: int) -> RawClaims:
         """`length` rows from `offset`, keeping their source row numbers."""

@@ -98,15 +98,19 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     return rules
 
 
-def claim_rules(schema: pl.Schema, duplicate_ids: pl.Series) -> list[Rule]:
+def claim_rules(schema: pl.Schema, repeated_ids: pl.Series) -> list[Rule]:
     """All rules of a claim for raw columns of these types; the duplicate-id rule last."""
     rules = [rule for spec in SPECS for rule in _field_rules(spec, schema[raw(spec.name)])]
     rules += [Rule(p, PRINCIPAL_MISSING, pl.col(_missing_principal(p))) for p in sorted(PRINCIPAL_FIELDS)]
     rules.append(Rule("national_id", NATIONAL_ID_MALFORMED, pl.col(MALFORMED_ID)))
     rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
-    duplicate = pl.col("claim_id").is_in(duplicate_ids.implode())
-    rules.append(Rule("claim_id", "清单流水号重复 duplicate claim id", duplicate))
+    rules.append(duplicate_rule(repeated_ids))
     return rules
+
+
+def duplicate_rule(repeated_ids: pl.Series) -> Rule:
+    """The rule that rejects every row whose claim id is one of `repeated_ids` (found by `duplicate_ids`)."""
+    return Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(repeated_ids.implode()))
 
 
 def _code_sources(raw_claims: RawClaims, name: str) -> list[str]:
@@ -242,9 +246,11 @@ class PrePass:
     clean_lists: frozenset[str]
 
 
-def _duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> pl.Series:
-    """Claim ids that occur more than once: none when the ids ascend (files are often in claim-id order: one
-    comparison per row); else 64-bit hashes first (small), then the exact ids behind repeated hashes."""
+def duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None) -> pl.Series:
+    """Claim ids (column `raw("claim_id")`) that occur more than once: none when the ids ascend (files are often in
+    claim-id order: one comparison per row); else 64-bit hashes first (small), then the exact ids behind repeated
+    hashes."""
+    optimizations = optimizations or pl.QueryOptFlags()
     ids = pl.col(raw("claim_id"))
     given = staged.select(ids.drop_nulls())
     if given.select((ids > ids.shift(1)).all()).collect(engine="streaming", optimizations=optimizations).item():
@@ -256,10 +262,16 @@ def _duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags) -> pl.
     return exact.collect(engine="streaming")["claim_id"]
 
 
-def pre_pass(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None) -> PrePass:
-    """The pre-pass over the staged rows of a whole file (blank rows may be among them: they add nothing)."""
+def pre_pass(
+    staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None, find_duplicates: bool = True
+) -> PrePass:
+    """The pre-pass over staged rows (blank rows may be among them: they add nothing); without `find_duplicates`,
+    no duplicate ids (the caller looks for them across more rows than these)."""
     optimizations = optimizations or pl.QueryOptFlags()
-    duplicates = _duplicate_ids(staged, optimizations)
+    if find_duplicates:
+        duplicates = duplicate_ids(staged, optimizations)
+    else:
+        duplicates = pl.Series("claim_id", [], dtype=staged.collect_schema()[raw("claim_id")])
     names = sorted(LIST_FIELDS)
     distinct = [staged.select(_parts(name).drop_nulls().unique().alias("raw")) for name in names]
     null_parts = staged.select(_parts(name).null_count() for name in names)
@@ -298,7 +310,7 @@ def _code_map(name: str, codes: pl.DataFrame) -> pl.DataFrame:
 def file_pre_pass(raw_claims: RawClaims) -> PrePass:
     """The pre-pass of a whole file, streamed. Blank rows need not be left out (they carry no claim id and no code),
     so only the claim id and code columns are read."""
-    return pre_pass(_staged(raw_claims).drop(BLANK), raw_claims.optimizations)
+    return pre_pass(_staged(raw_claims).drop(BLANK), raw_claims.optimizations, find_duplicates=True)
 
 
 def _missing_principal(principal: str) -> str:
@@ -383,16 +395,17 @@ class Checked:
 def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
     """Validate the rows of `raw_claims`, staged in memory once.
 
-    `pre` is the pre-pass of the whole file when these rows are one batch of it; without it, the rows are the whole
-    file and the pre-pass runs over them. Only the bad flag is computed for every row: which rules a rejected row
-    breaks is asked again for the rejected rows alone (`Rule.violated`).
+    `pre` is the pre-pass of the whole file when these rows are one batch of it; without it, the pre-pass runs over
+    these rows and finds no duplicate ids: the caller looks for them across all its rows (`duplicate_ids`). Only the
+    bad flag is computed for every row: which rules a rejected row breaks is asked again for the rejected rows alone
+    (`Rule.violated`).
     """
     all_rows = _staged(raw_claims, _tidy_source(raw_claims)).collect()
     blank = all_rows[BLANK]
     staged = all_rows.filter(~blank).drop(BLANK) if blank.any() else all_rows.drop(BLANK)
     schema = staged.schema
     with ThreadPoolExecutor(max_workers=1) as pool:  # the pre-pass runs beside the parsing that needs none of it
-        pending = pool.submit(lambda given: given or pre_pass(staged.lazy()), pre)
+        pending = pool.submit(lambda given: given or pre_pass(staged.lazy(), find_duplicates=False), pre)
         scalars = (
             staged.lazy()
             .with_columns(_text_amounts(staged))
