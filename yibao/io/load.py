@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -16,25 +16,16 @@ from polars.io.plugins import register_io_source
 from pydantic import BaseModel, ConfigDict
 
 from yibao.errors import InputError
-from yibao.io.read import PARQUET_SUFFIXES, ROW, RawClaims, open_claims, raw_claims
-from yibao.io.rejects import reject_lines
-from yibao.io.validate import (
-    BAD,
-    FIELDS,
-    LIST_FIELDS,
-    Checked,
-    PrePass,
-    checked_frame,
-    duplicate_ids,
-    duplicate_rule,
-    file_pre_pass,
-)
+from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
+from yibao.io.rejects import REJECT_COLUMNS, reject_lines
+from yibao.io.validate import BAD, FIELDS, LIST_FIELDS, Checked, Rule, checked_frame, duplicate_ids, duplicate_rule
 from yibao.io.validate import raw as raw_name
 from yibao.models import Claim
 from yibao.models.schema import polars_schema
 
-BATCH_ROWS = 500_000
-"""Rows `validate_file` checks at a time: its memory follows the batch (about 1 GB), not the file."""
+BATCH_ROWS = 250_000
+"""Rows `validate_file` checks at a time: its memory follows the batch, not the file (1e7 CSV rows: 1.5 GB at
+most; 500,000 rows a batch took 2.1 GB, no faster)."""
 ACCEPTED_SUFFIX = ".accepted.parquet"
 REJECTS_SUFFIX = ".rejects.csv"
 
@@ -126,47 +117,63 @@ class _Checked:
     ids: pl.DataFrame
 
 
-def _check(raw: RawClaims, pre: PrePass | None) -> _Checked:
-    """Check the rows of `raw` (one batch of a file when `pre` is the file's pre-pass)."""
-    checked = checked_frame(raw, pre)
+def _check(raw: RawClaims) -> _Checked:
+    """Check the rows of `raw` (the whole file, or a piece of it), all but the duplicate-id rule (`_Duplicates`)."""
+    checked = checked_frame(raw)
     rejects = reject_lines(checked.frame.lazy().filter(pl.col(BAD)), checked.rules, str(raw.source)).collect()
     # lazily: an eager select copies every column of a frame of many chunks into one (1e7 rows: 7 s)
     ids = checked.frame.lazy().select(ROW, raw_name("claim_id"), "claim_id", BAD).collect()
     return _Checked(_accepted(checked.frame), rejects, _counts(checked), ids)
 
 
-def _duplicates_rejected(load: _Checked, source: str) -> _Checked:
-    """The load of a whole file with every row whose claim id repeats rejected (a line each, after the row's other
-    lines), those of them that were accepted counted as rejected now."""
-    repeated = duplicate_ids(load.ids.lazy())
-    if repeated.is_empty():
-        return load
-    rule = duplicate_rule(repeated)
-    rows = load.ids.lazy().filter(rule.violated).collect()
-    lines = reject_lines(rows.lazy(), [rule], source).collect()
-    newly_rejected = rows.height - rows[BAD].sum()
-    return _Checked(
-        accepted=load.accepted.lazy().filter(~rule.violated).collect(),
-        rejects=pl.concat([load.rejects, lines]).sort(ROW, maintain_order=True),
-        counts=load.counts.with_columns(pl.col("rejected") + newly_rejected),
-        ids=load.ids,
-    )
+@dataclass(frozen=True)
+class _Duplicates:
+    """The rows of a whole file whose claim id repeats: the rule that finds them, a reject line each, and how many
+    of them were accepted by every other rule (rejected now)."""
+
+    rule: Rule
+    lines: pl.DataFrame
+    newly_rejected: int
+
+    @classmethod
+    def find(cls, ids: pl.LazyFrame, source: str) -> _Duplicates | None:
+        """The duplicates among the claim ids of a whole file (`_Checked.ids`); None when no id repeats."""
+        repeated = duplicate_ids(ids)
+        if repeated.is_empty():
+            return None
+        rule = duplicate_rule(repeated)
+        rows = ids.filter(rule.violated).collect()
+        lines = reject_lines(rows.lazy(), [rule], source).collect()
+        return cls(rule, lines, rows.height - rows[BAD].sum())
+
+    def rejected_from(self, accepted: pl.LazyFrame) -> pl.LazyFrame:
+        """The accepted rows without these."""
+        return accepted.filter(~self.rule.violated)
+
+    def added_to(self, rejects: pl.LazyFrame) -> pl.LazyFrame:
+        """Reject lines with these added, each after its row's other lines (the rule is a claim's last)."""
+        return pl.concat([rejects, self.lines.lazy()]).sort(ROW, maintain_order=True)
+
+    def counted_in(self, counts: pl.DataFrame) -> pl.DataFrame:
+        """Counts (`_counts`) with these rows rejected."""
+        return counts.with_columns(pl.col("rejected") + self.newly_rejected)
 
 
 def _load_raw(raw: RawClaims) -> Load:
     """Check the file piece by piece (`RawClaims.pieces`), then look for duplicate ids across all of them."""
-    checked = [_check(piece, None) for piece in raw.pieces()]
-    whole = _Checked(
-        accepted=pl.concat([c.accepted for c in checked], rechunk=False),
-        rejects=pl.concat([c.rejects for c in checked], rechunk=False),
-        counts=pl.concat([c.counts for c in checked]).sum(),
-        ids=pl.concat([c.ids for c in checked], rechunk=False),
-    )
-    load = _duplicates_rejected(whole, str(raw.source))
-    summary = _summary(raw, load.counts, load.rejects.height)
-    if summary.accepted != load.accepted.height:
-        raise AssertionError(f"{raw.source}: {load.accepted.height} accepted rows written, {summary.accepted} counted")
-    return Load(summary=summary, accepted=load.accepted, rejects=load.rejects)
+    checked = [_check(piece) for piece in raw.pieces()]
+    accepted = pl.concat([c.accepted for c in checked], rechunk=False)
+    rejects = pl.concat([c.rejects for c in checked], rechunk=False)
+    counts = pl.concat([c.counts for c in checked]).sum()
+    duplicates = _Duplicates.find(pl.concat([c.ids for c in checked], rechunk=False).lazy(), str(raw.source))
+    if duplicates is not None:
+        accepted = duplicates.rejected_from(accepted.lazy()).collect()
+        rejects = duplicates.added_to(rejects.lazy()).collect()
+        counts = duplicates.counted_in(counts)
+    summary = _summary(raw, counts, rejects.height)
+    if summary.accepted != accepted.height:
+        raise AssertionError(f"{raw.source}: {accepted.height} accepted rows written, {summary.accepted} counted")
+    return Load(summary=summary, accepted=accepted, rejects=rejects)
 
 
 @cache
@@ -194,34 +201,27 @@ def load_claims(source: Path | str | pl.DataFrame) -> Load:
         return load_raw(open_claims(source, Path(workdir)))
 
 
-def _on_disk(raw: RawClaims, workdir: Path) -> RawClaims:
-    """A Parquet file as it is; a CSV or Excel file as a private Parquet copy of its text, made in one streaming,
-    whole-width pass (the pass that finds ragged CSV rows), from which batches then read row ranges cheaply. The
-    copy is LZ4-compressed: written in 0.62 s per 1e6 rows against zstd's 0.79, read back twice as fast, at 1.7
-    times zstd's size (uncompressed: 0.49 s, but three times the size, in a temporary directory that may be
-    memory)."""
-    if raw.source.suffix.lower() in PARQUET_SUFFIXES:
-        return raw
-    copy = workdir / "raw.parquet"
-    raw.rows.sink_parquet(copy, compression="lz4", optimizations=raw.optimizations)
-    return replace(raw, rows=pl.scan_parquet(copy), optimizations=pl.QueryOptFlags(), piece_rows=None)
-
-
 class _Batches:
     """The accepted rows of a file batch by batch, as a lazy frame for polars' own Parquet writer (twice as fast as
-    Arrow's here); each batch's reject lines go to `rejects` as it is checked, and its counts to `counts`."""
+    Arrow's here); each batch's reject lines go to `rejects` as it is checked, its claim ids to a file of their own
+    in `workdir` (`ids`), and its counts to `counts`."""
 
-    def __init__(self, raw: RawClaims, pre: PrePass, batch_rows: int, rejects: TextIO) -> None:
-        self.raw, self.pre, self.batch_rows, self.rejects = raw, pre, batch_rows, rejects
+    def __init__(self, raw: RawClaims, rejects: TextIO, workdir: Path) -> None:
+        self.raw, self.rejects, self.workdir = raw, rejects, workdir
         self.counts: list[pl.DataFrame] = []
         self.reject_lines = 0
 
+    @property
+    def ids(self) -> pl.LazyFrame:
+        """The claim ids of every batch checked (`_Checked.ids`)."""
+        return pl.scan_parquet(self.workdir / "ids-*.parquet")
+
     def _accepted(self, *_: object) -> Iterator[pl.DataFrame]:
         """The IO source: a sink of the whole frame passes no projection, filter or row limit to honour."""
-        rows = self.raw.rows.select(pl.len()).collect().item()
-        for offset in range(0, max(rows, 1), self.batch_rows):
-            checked = _check(self.raw.batch(offset, self.batch_rows), self.pre)
-            checked.rejects.write_csv(self.rejects, include_header=offset == 0)
+        for number, batch in enumerate(self.raw.pieces()):
+            checked = _check(batch)
+            checked.rejects.write_csv(self.rejects, include_header=number == 0)
+            checked.ids.write_parquet(self.workdir / f"ids-{number:06}.parquet", compression="lz4")
             self.counts.append(checked.counts)
             self.reject_lines += checked.rejects.height
             yield checked.accepted
@@ -232,10 +232,25 @@ class _Batches:
         batches.sink_parquet(accepted_file)
 
 
+def _rewrite(path: Path, rows: pl.LazyFrame, write: Callable[[pl.LazyFrame, Path], object]) -> None:
+    """Write `rows` (read from `path`) to `path`, through a file beside it."""
+    new = path.with_name(f".{path.name}.new")
+    write(rows, new)
+    new.replace(path)
+
+
+def _reject_duplicates(duplicates: _Duplicates, accepted_file: Path, rejects_file: Path) -> None:
+    """Take the rows whose claim id repeats out of the accepted file and add their lines to the rejects file."""
+    _rewrite(accepted_file, duplicates.rejected_from(pl.scan_parquet(accepted_file)), pl.LazyFrame.sink_parquet)
+    schema = {name: pl.UInt32 if name == ROW else pl.String for name in REJECT_COLUMNS}
+    rejects = pl.scan_csv(rejects_file, schema=schema)
+    _rewrite(rejects_file, duplicates.added_to(rejects), pl.LazyFrame.sink_csv)
+
+
 def validate_file(source: Path | str, out_dir: Path | str, batch_rows: int = BATCH_ROWS) -> LoadSummary:
     """Validate a claim file of any size: accepted rows to `<name>.accepted.parquet`, reject lines to
-    `<name>.rejects.csv` in `out_dir`. Rows are checked `batch_rows` at a time after one pre-pass over the file
-    (duplicate ids, distinct codes), so memory follows the batch, not the file."""
+    `<name>.rejects.csv` in `out_dir`. Rows are read and checked `batch_rows` at a time, so memory follows the batch,
+    not the file; rows whose claim id repeats anywhere in the file are taken out of the results afterwards."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     accepted_file, rejects_file = (
@@ -243,20 +258,22 @@ def validate_file(source: Path | str, out_dir: Path | str, batch_rows: int = BAT
         out / f"{Path(source).stem}{REJECTS_SUFFIX}",
     )
     with _passes_loading(), _parsing(source), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private
-        raw = _on_disk(open_claims(source, Path(workdir)), Path(workdir))
-        pre = file_pre_pass(raw)
+        raw = replace(open_claims(source, Path(workdir)), piece_rows=batch_rows)
         try:
             with rejects_file.open("w", encoding="utf-8", newline="") as rejects:
-                batches = _Batches(raw, pre, batch_rows, rejects)
+                batches = _Batches(raw, rejects, Path(workdir))
                 batches.sink(accepted_file)
+            totals = pl.concat(batches.counts).sum()
+            reject_count = batches.reject_lines
+            duplicates = _Duplicates.find(batches.ids, str(raw.source))
+            if duplicates is not None:
+                _reject_duplicates(duplicates, accepted_file, rejects_file)
+                totals, reject_count = duplicates.counted_in(totals), reject_count + duplicates.lines.height
         except BaseException:  # a batch that fails leaves no half-written results
             accepted_file.unlink(missing_ok=True)
             rejects_file.unlink(missing_ok=True)
             raise
-    totals = pl.concat(batches.counts).sum()
-    summary = _summary(
-        raw, totals, batches.reject_lines, accepted_file=str(accepted_file), rejects_file=str(rejects_file)
-    )
+    summary = _summary(raw, totals, reject_count, accepted_file=str(accepted_file), rejects_file=str(rejects_file))
     written = pl.scan_parquet(accepted_file).select(pl.len()).collect().item()
     if written != summary.accepted:
         raise AssertionError(f"{source}: {written} accepted rows written, {summary.accepted} counted")

@@ -2,10 +2,11 @@
 
 Every rule comes from `Claim`: field types, bounds and code formats from its field specs, consistency from
 `CLAIM_CHECKS`. A row that breaks any rule is rejected with one line per broken rule (row, field, value,
-reason); duplicate claim ids are rejected in every row that carries them.
+reason). Duplicate claim ids are a rule of the whole file: `duplicate_ids` finds them once all rows are checked
+(`load.py` rejects every row that carries one).
 
-One pre-pass reads only the claim ids and the distinct codes: duplicates are found there, and codes are
-normalised once per distinct value (a year of claims holds millions of codes but only thousands of values).
+Codes are normalised once per distinct value (a year of claims holds millions of codes but only thousands of
+values): a pass over the rows' codes (`code_pass`) finds them beside the parsing of the other fields.
 """
 
 from __future__ import annotations
@@ -98,13 +99,13 @@ def _field_rules(spec: FieldSpec, source: pl.DataType) -> list[Rule]:
     return rules
 
 
-def claim_rules(schema: pl.Schema, repeated_ids: pl.Series) -> list[Rule]:
-    """All rules of a claim for raw columns of these types; the duplicate-id rule last."""
+def claim_rules(schema: pl.Schema) -> list[Rule]:
+    """All rules of a claim for raw columns of these types but the duplicate-id rule (`duplicate_rule`, a claim's
+    last)."""
     rules = [rule for spec in SPECS for rule in _field_rules(spec, schema[raw(spec.name)])]
     rules += [Rule(p, PRINCIPAL_MISSING, pl.col(_missing_principal(p))) for p in sorted(PRINCIPAL_FIELDS)]
     rules.append(Rule("national_id", NATIONAL_ID_MALFORMED, pl.col(MALFORMED_ID)))
     rules += [Rule(check.field, check.reason, check.violated) for check in CLAIM_CHECKS]
-    rules.append(duplicate_rule(repeated_ids))
     return rules
 
 
@@ -213,7 +214,7 @@ def _tidy_source(raw_claims: RawClaims) -> pl.LazyFrame:
     column whose only fault is empty values (a CSV file's `""`) not trimmed.
 
     Many small pieces are copied into one first (a CSV file is read in large pieces already, `RawClaims.piece_rows`):
-    every later step copied or walked them again (the pre-pass alone held 300 MB more at 1e6 rows)."""
+    every later step copied or walked them again (the code pass alone held 300 MB more at 1e6 rows)."""
     read = raw_claims.read()
     if read.height < SMALL_CHUNK * read.n_chunks():
         read = read.rechunk()
@@ -236,49 +237,39 @@ def _codes_empty(raw_claims: RawClaims, name: str) -> pl.Expr:
 
 
 @dataclass(frozen=True)
-class PrePass:
-    """What validation needs from the whole file before any row: the duplicate claim ids; each code list's
-    distinct raw codes with their normal form (null for a blank part) and whether that is `invalid`; and the code
-    lists whose every part is already a valid code in normal form (no null or blank parts), kept as they are."""
+class Codes:
+    """The codes of the rows being checked: each code list's distinct raw codes with their normal form (null for a
+    blank part) and whether that is `invalid`; and the code lists whose every part is already a valid code in
+    normal form (no null or blank parts), kept as they are."""
 
-    duplicate_ids: pl.Series
     code_maps: dict[str, pl.DataFrame]
     clean_lists: frozenset[str]
 
 
-def duplicate_ids(staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None) -> pl.Series:
+def duplicate_ids(ids: pl.LazyFrame) -> pl.Series:
     """Claim ids (column `raw("claim_id")`) that occur more than once: none when the ids ascend (files are often in
     claim-id order: one comparison per row); else 64-bit hashes first (small), then the exact ids behind repeated
     hashes."""
-    optimizations = optimizations or pl.QueryOptFlags()
-    ids = pl.col(raw("claim_id"))
-    given = staged.select(ids.drop_nulls())
-    if given.select((ids > ids.shift(1)).all()).collect(engine="streaming", optimizations=optimizations).item():
+    claim_id = pl.col(raw("claim_id"))
+    given = ids.select(claim_id.drop_nulls())
+    if given.select((claim_id > claim_id.shift(1)).all()).collect(engine="streaming").item():
         return pl.Series("claim_id", [], dtype=given.collect_schema()[raw("claim_id")])  # ascending: none repeats
-    repeated = staged.select(ids.hash().alias("h")).group_by("h").len().filter(pl.col("len") > 1)
-    hashes = repeated.collect(engine="streaming", optimizations=optimizations)["h"]
-    candidates = staged.select(ids.alias("claim_id")).filter(pl.col("claim_id").hash().is_in(hashes.implode()))
+    repeated = ids.select(claim_id.hash().alias("h")).group_by("h").len().filter(pl.col("len") > 1)
+    hashes = repeated.collect(engine="streaming")["h"]
+    candidates = ids.select(claim_id.alias("claim_id")).filter(pl.col("claim_id").hash().is_in(hashes.implode()))
     exact = candidates.group_by("claim_id").len().filter((pl.col("len") > 1) & pl.col("claim_id").is_not_null())
     return exact.collect(engine="streaming")["claim_id"]
 
 
-def pre_pass(
-    staged: pl.LazyFrame, optimizations: pl.QueryOptFlags | None = None, find_duplicates: bool = True
-) -> PrePass:
-    """The pre-pass over staged rows (blank rows may be among them: they add nothing); without `find_duplicates`,
-    no duplicate ids (the caller looks for them across more rows than these)."""
-    optimizations = optimizations or pl.QueryOptFlags()
-    if find_duplicates:
-        duplicates = duplicate_ids(staged, optimizations)
-    else:
-        duplicates = pl.Series("claim_id", [], dtype=staged.collect_schema()[raw("claim_id")])
+def code_pass(staged: pl.LazyFrame) -> Codes:
+    """The codes of the staged rows."""
     names = sorted(LIST_FIELDS)
     distinct = [staged.select(_parts(name).drop_nulls().unique().alias("raw")) for name in names]
     null_parts = staged.select(_parts(name).null_count() for name in names)
     *found, nulls = pl.collect_all([*distinct, null_parts], engine="streaming")
     maps = {name: _code_map(name, codes) for name, codes in zip(names, found, strict=True)}
     clean = {name for name, null_count in zip(names, nulls.row(0), strict=True) if _clean(maps[name], null_count)}
-    return PrePass(duplicate_ids=duplicates, code_maps=maps, clean_lists=frozenset(clean))
+    return Codes(code_maps=maps, clean_lists=frozenset(clean))
 
 
 def _parts(name: str) -> pl.Expr:
@@ -307,12 +298,6 @@ def _code_map(name: str, codes: pl.DataFrame) -> pl.DataFrame:
     return with_normal.with_columns((~valid(pl.col("normal"))).fill_null(False).alias("invalid"))
 
 
-def file_pre_pass(raw_claims: RawClaims) -> PrePass:
-    """The pre-pass of a whole file, streamed. Blank rows need not be left out (they carry no claim id and no code),
-    so only the claim id and code columns are read."""
-    return pre_pass(_staged(raw_claims).drop(BLANK), raw_claims.optimizations, find_duplicates=True)
-
-
 def _missing_principal(principal: str) -> str:
     return f"__missing_{principal}"
 
@@ -321,16 +306,16 @@ def _invalid_code(name: str) -> str:
     return f"__invalid_{name}"
 
 
-def _code_fields(name: str, pre: PrePass) -> list[pl.Expr]:
+def _code_fields(name: str, codes: Codes) -> list[pl.Expr]:
     """The code list in normal form without blank parts; whether its principal (first) part is blank while others
-    are not; whether any part is not a valid code. Each part is looked up in the pre-pass map of distinct codes
+    are not; whether any part is not a valid code. Each part is looked up in the map of distinct codes
     (blank parts map to null); a list of clean codes is kept as it is."""
     no_codes = pl.lit([], dtype=pl.List(pl.String))
     principal_missing, invalid = _missing_principal(CODE_PARTS[name][0]), _invalid_code(name)
-    if name in pre.clean_lists:
+    if name in codes.clean_lists:
         codes = pl.col(raw(name)).map_batches(empty_for_null, pl.List(pl.String), is_elementwise=True)
         return [codes.alias(name), pl.lit(False).alias(principal_missing), pl.lit(False).alias(invalid)]
-    mapping = pre.code_maps[name]
+    mapping = codes.code_maps[name]
     to_normal = {"old": mapping["raw"], "new": mapping["normal"], "default": None}
     codes = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls()).fill_null(no_codes)
     principal = pl.col(raw(name)).list.first().replace_strict(**to_normal)
@@ -392,20 +377,20 @@ class Checked:
     blank: int
 
 
-def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
-    """Validate the rows of `raw_claims`, staged in memory once.
+def checked_frame(raw_claims: RawClaims) -> Checked:
+    """Validate the rows of `raw_claims` (a whole file or a piece of it), staged in memory once, by every rule but
+    the duplicate-id rule (the caller's, across all its rows: `duplicate_ids`).
 
-    `pre` is the pre-pass of the whole file when these rows are one batch of it; without it, the pre-pass runs over
-    these rows and finds no duplicate ids: the caller looks for them across all its rows (`duplicate_ids`). Only the
-    bad flag is computed for every row: which rules a rejected row breaks is asked again for the rejected rows alone
-    (`Rule.violated`).
+    Only the bad flag is computed for every row: which rules a rejected row breaks is asked again for the rejected
+    rows alone (`Rule.violated`).
     """
     all_rows = _staged(raw_claims, _tidy_source(raw_claims)).collect()
     blank = all_rows[BLANK]
-    staged = all_rows.filter(~blank).drop(BLANK) if blank.any() else all_rows.drop(BLANK)
+    staged = all_rows.lazy().filter(~pl.col(BLANK)).collect() if blank.any() else all_rows  # eager: rechunked
+    staged = staged.drop(BLANK)
     schema = staged.schema
-    with ThreadPoolExecutor(max_workers=1) as pool:  # the pre-pass runs beside the parsing that needs none of it
-        pending = pool.submit(lambda given: given or pre_pass(staged.lazy(), find_duplicates=False), pre)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the code pass runs beside the parsing that needs none of it
+        pending = pool.submit(code_pass, staged.lazy())
         scalars = (
             staged.lazy()
             .with_columns(_text_amounts(staged))
@@ -414,9 +399,9 @@ def checked_frame(raw_claims: RawClaims, pre: PrePass | None = None) -> Checked:
             )
             .collect()
         )
-        pre = pending.result()
-    rules = claim_rules(schema, pre.duplicate_ids)
+        codes = pending.result()
+    rules = claim_rules(schema)
     bad = pl.any_horizontal(rule.violated.fill_null(False) for rule in rules).alias(BAD)
-    codes = (expr for name in LIST_FIELDS for expr in _code_fields(name, pre))
-    frame = scalars.lazy().with_columns(codes).with_columns(bad).collect()
+    code_fields = (expr for name in LIST_FIELDS for expr in _code_fields(name, codes))
+    frame = scalars.lazy().with_columns(code_fields).with_columns(bad).collect()
     return Checked(frame=frame, rules=rules, total=all_rows.height, blank=blank.sum())
