@@ -322,6 +322,36 @@ def test_batches_give_the_same_result_as_one_pass(tmp_path: Path, encoding: str)
     _check(rejects)
 
 
+def test_duplicates_taken_out_in_a_folder_with_brackets(tmp_path: Path) -> None:
+    """The duplicate pair falls in different batches: the results are rewritten (paths read as they are, not as
+    patterns)."""
+    path = tmp_path / "claims.csv"
+    path.write_text(TEXT, encoding="utf-8")
+    summary = validate_file(path, tmp_path / "out[2025]", batch_rows=2)
+    assert (summary.read, summary.accepted, summary.rejected, summary.reject_lines) == (5, 1, 4, 9)
+    assert pl.read_parquet(summary.accepted_file, glob=False)["claim_id"].to_list() == ["A4"]
+    rejects = pl.read_csv(summary.rejects_file, infer_schema=False, glob=False)
+    _check(rejects.with_columns(pl.col("row").cast(pl.UInt32)))
+
+
+def test_a_failed_rewrite_leaves_no_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills while the rejects file is rewritten with the duplicates' lines: no result, no stray file."""
+
+    def disk_full(rows: pl.LazyFrame, target: object, *args: object, **kwargs: object) -> object:
+        if not isinstance(target, Path):  # a batch's lines written to the open rejects file
+            return sink_csv(rows, target, *args, **kwargs)
+        target.write_text("source,row,claim_id", encoding="utf-8")  # part written
+        raise OSError(28, "No space left on device")
+
+    sink_csv = pl.LazyFrame.sink_csv
+    monkeypatch.setattr(pl.LazyFrame, "sink_csv", disk_full)
+    path, out = tmp_path / "claims.csv", tmp_path / "out"
+    path.write_text(TEXT, encoding="utf-8")
+    with pytest.raises(OSError, match="No space left"):
+        validate_file(path, out, batch_rows=2)
+    assert list(out.iterdir()) == []
+
+
 @pytest.mark.parametrize("damage", [None, (",张三,", ",张,三,")], ids=["clean", "extra-field"])
 def test_csv_read_in_pieces_gives_the_same_load(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: tuple[str, str] | None
@@ -396,6 +426,22 @@ def test_a_file_with_only_a_header(tmp_path: Path) -> None:
     assert (summary.read, summary.accepted, summary.rejected) == (0, 0, 0)
     assert pl.read_parquet(summary.accepted_file).height == 0
     assert load_claims(path).summary.read == 0
+
+
+def test_repeated_integer_claim_ids(tmp_path: Path, claim_row: dict[str, object]) -> None:
+    """A Parquet file whose claim ids are integers: a repeated one rejects both rows (the ids are text once read)."""
+    from yibao.models import Claim
+    from yibao.models.schema import to_frame
+
+    frame = to_frame([Claim(**{**claim_row, "claim_id": "X"}) for _ in range(3)])
+    path = tmp_path / "claims.parquet"
+    frame.with_columns(claim_id=pl.Series([7, 8, 7])).write_parquet(path)
+    load = load_claims(path)
+    summary = validate_file(path, tmp_path / "out", batch_rows=1)
+    for counts in (load.summary, summary):
+        assert (counts.read, counts.accepted, counts.rejected, counts.reject_lines) == (3, 1, 2, 2)
+    assert load.accepted["claim_id"].to_list() == ["8"] == pl.read_parquet(summary.accepted_file)["claim_id"].to_list()
+    assert load.rejects.select("row", "value").rows() == [(1, "7"), (3, "7")]
 
 
 @pytest.mark.parametrize(

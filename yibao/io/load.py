@@ -128,11 +128,12 @@ def _check(raw: RawClaims) -> _Checked:
 
 @dataclass(frozen=True)
 class _Duplicates:
-    """The rows of a whole file whose claim id repeats: the rule that finds them, a reject line each, and how many
-    of them were accepted by every other rule (rejected now)."""
+    """The rows of a whole file whose claim id repeats: the rule that finds them, their reject lines (one a row),
+    how many rows they are, and how many of them every other rule accepted (rejected now)."""
 
     rule: Rule
-    lines: pl.DataFrame
+    lines: pl.LazyFrame
+    rows: int
     newly_rejected: int
 
     @classmethod
@@ -142,17 +143,18 @@ class _Duplicates:
         if repeated.is_empty():
             return None
         rule = duplicate_rule(repeated)
-        rows = ids.filter(rule.violated).collect()
-        lines = reject_lines(rows.lazy(), [rule], source).collect()
-        return cls(rule, lines, rows.height - rows[BAD].sum())
+        rows = ids.filter(rule.violated)
+        counts = rows.select(pl.len(), (~pl.col(BAD)).sum()).collect(engine="streaming")
+        return cls(rule, reject_lines(rows, [rule], source), *counts.row(0))
 
     def rejected_from(self, accepted: pl.LazyFrame) -> pl.LazyFrame:
         """The accepted rows without these."""
         return accepted.filter(~self.rule.violated)
 
     def added_to(self, rejects: pl.LazyFrame) -> pl.LazyFrame:
-        """Reject lines with these added, each after its row's other lines (the rule is a claim's last)."""
-        return pl.concat([rejects, self.lines.lazy()]).sort(ROW, maintain_order=True)
+        """Reject lines (in row order) with these merged in, each after its row's other lines (the rule is a
+        claim's last): a merge, not a sort, so a large rejects file is not held in memory."""
+        return rejects.merge_sorted(self.lines, key=ROW)
 
     def counted_in(self, counts: pl.DataFrame) -> pl.DataFrame:
         """Counts (`_counts`) with these rows rejected."""
@@ -210,18 +212,20 @@ class _Batches:
         self.raw, self.rejects, self.workdir = raw, rejects, workdir
         self.counts: list[pl.DataFrame] = []
         self.reject_lines = 0
+        self.id_files: list[Path] = []
 
     @property
     def ids(self) -> pl.LazyFrame:
         """The claim ids of every batch checked (`_Checked.ids`)."""
-        return pl.scan_parquet(self.workdir / "ids-*.parquet")
+        return pl.scan_parquet(self.id_files, glob=False)
 
     def _accepted(self, *_: object) -> Iterator[pl.DataFrame]:
         """The IO source: a sink of the whole frame passes no projection, filter or row limit to honour."""
         for number, batch in enumerate(self.raw.pieces()):
             checked = _check(batch)
             checked.rejects.write_csv(self.rejects, include_header=number == 0)
-            checked.ids.write_parquet(self.workdir / f"ids-{number:06}.parquet", compression="lz4")
+            self.id_files.append(self.workdir / f"ids-{number:06}.parquet")
+            checked.ids.write_parquet(self.id_files[-1], compression="lz4")
             self.counts.append(checked.counts)
             self.reject_lines += checked.rejects.height
             yield checked.accepted
@@ -233,17 +237,22 @@ class _Batches:
 
 
 def _rewrite(path: Path, rows: pl.LazyFrame, write: Callable[[pl.LazyFrame, Path], object]) -> None:
-    """Write `rows` (read from `path`) to `path`, through a file beside it."""
+    """Write `rows` (read from `path`) to `path`, through a file beside it (removed if the write fails)."""
     new = path.with_name(f".{path.name}.new")
-    write(rows, new)
-    new.replace(path)
+    try:
+        write(rows, new)
+        new.replace(path)
+    except BaseException:
+        new.unlink(missing_ok=True)
+        raise
 
 
 def _reject_duplicates(duplicates: _Duplicates, accepted_file: Path, rejects_file: Path) -> None:
     """Take the rows whose claim id repeats out of the accepted file and add their lines to the rejects file."""
-    _rewrite(accepted_file, duplicates.rejected_from(pl.scan_parquet(accepted_file)), pl.LazyFrame.sink_parquet)
+    accepted = pl.scan_parquet(accepted_file, glob=False)
+    _rewrite(accepted_file, duplicates.rejected_from(accepted), pl.LazyFrame.sink_parquet)
     schema = {name: pl.UInt32 if name == ROW else pl.String for name in REJECT_COLUMNS}
-    rejects = pl.scan_csv(rejects_file, schema=schema)
+    rejects = pl.scan_csv(rejects_file, schema=schema, glob=False)
     _rewrite(rejects_file, duplicates.added_to(rejects), pl.LazyFrame.sink_csv)
 
 
@@ -257,24 +266,24 @@ def validate_file(source: Path | str, out_dir: Path | str, batch_rows: int = BAT
         out / f"{Path(source).stem}{ACCEPTED_SUFFIX}",
         out / f"{Path(source).stem}{REJECTS_SUFFIX}",
     )
-    with _passes_loading(), _parsing(source), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private
-        raw = replace(open_claims(source, Path(workdir)), piece_rows=batch_rows)
+    with _passes_loading(), tempfile.TemporaryDirectory(prefix="yibao-") as workdir:  # private
+        with _parsing(source):
+            raw = replace(open_claims(source, Path(workdir)), piece_rows=batch_rows)
         try:
-            with rejects_file.open("w", encoding="utf-8", newline="") as rejects:
+            with _parsing(source), rejects_file.open("w", encoding="utf-8", newline="") as rejects:
                 batches = _Batches(raw, rejects, Path(workdir))
                 batches.sink(accepted_file)
-            totals = pl.concat(batches.counts).sum()
-            reject_count = batches.reject_lines
+            totals, reject_count = pl.concat(batches.counts).sum(), batches.reject_lines
             duplicates = _Duplicates.find(batches.ids, str(raw.source))
             if duplicates is not None:
                 _reject_duplicates(duplicates, accepted_file, rejects_file)
-                totals, reject_count = duplicates.counted_in(totals), reject_count + duplicates.lines.height
+                totals, reject_count = duplicates.counted_in(totals), reject_count + duplicates.rows
         except BaseException:  # a batch that fails leaves no half-written results
             accepted_file.unlink(missing_ok=True)
             rejects_file.unlink(missing_ok=True)
             raise
     summary = _summary(raw, totals, reject_count, accepted_file=str(accepted_file), rejects_file=str(rejects_file))
-    written = pl.scan_parquet(accepted_file).select(pl.len()).collect().item()
+    written = pl.scan_parquet(accepted_file, glob=False).select(pl.len()).collect().item()
     if written != summary.accepted:
         raise AssertionError(f"{source}: {written} accepted rows written, {summary.accepted} counted")
     return summary

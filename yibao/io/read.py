@@ -31,7 +31,7 @@ class RawClaims:
 
     source: Path
     rows: pl.LazyFrame
-    """The rows, without row numbers (so that a batch of them can be read without reading all before it)."""
+    """The rows, without row numbers (added by `frame`, from `first_row`)."""
     columns: ColumnMap
     first_row: int = 1
     """The source row number of the first of `rows`."""
@@ -39,7 +39,8 @@ class RawClaims:
     """Query flags for every collect. A CSV file is read whole-width: with columns projected away, polars
     would not notice a row with an extra field (a comma in a name) and later fields would shift silently."""
     piece_rows: int | None = None
-    """Read into memory this many rows at a time (a CSV file), or all at once (None): see `pieces`.
+    """Read into memory this many rows at a time (a CSV file, any file `validate_file` checks), or all at once
+    (None): see `pieces`.
 
     Polars reads a CSV file in small pieces (about a hundred per million rows), which later steps would copy or walk
     again; gathered piece by piece, the small ones of a piece are freed before the next is read, and a piece checked
@@ -68,10 +69,6 @@ class RawClaims:
             first_row, read = first_row + piece.height, True
         if not read:  # no rows: one empty piece, whose columns are still checked
             yield replace(self, rows=self.rows.collect(optimizations=self.optimizations).lazy(), piece_rows=None)
-
-    def batch(self, offset: int, length: int) -> RawClaims:
-        """`length` rows from `offset`, keeping their source row numbers."""
-        return replace(self, rows=self.rows.slice(offset, length), first_row=self.first_row + offset)
 
 
 def _scan(path: Path, workdir: Path) -> pl.LazyFrame:

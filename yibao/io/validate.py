@@ -111,7 +111,8 @@ def claim_rules(schema: pl.Schema) -> list[Rule]:
 
 def duplicate_rule(repeated_ids: pl.Series) -> Rule:
     """The rule that rejects every row whose claim id is one of `repeated_ids` (found by `duplicate_ids`)."""
-    return Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(repeated_ids.implode()))
+    repeated = repeated_ids.cast(pl.String).implode()  # as the claim id is parsed: text
+    return Rule("claim_id", "清单流水号重复 duplicate claim id", pl.col("claim_id").is_in(repeated))
 
 
 def _code_sources(raw_claims: RawClaims, name: str) -> list[str]:
@@ -193,15 +194,12 @@ def _text_columns(frame: pl.LazyFrame | pl.DataFrame) -> list[str]:
     return [name for name, dtype in frame.collect_schema().items() if dtype == pl.String]
 
 
-def _staged(raw_claims: RawClaims, source: pl.LazyFrame | None = None) -> pl.LazyFrame:
+def _staged(raw_claims: RawClaims, source: pl.LazyFrame) -> pl.LazyFrame:
     """Raw values per field, and whether the row is blank, from `source`: the rows of `raw_claims` with every text
-    column tidy (trimmed, empty text as null); by default all of them are tidied.
+    column tidy (trimmed, empty text as null: `_tidy_source`).
 
     A row is blank when every field is empty after trimming: a blank line, a line of spaces or separators.
     """
-    frame = raw_claims.frame
-    texts = _text_columns(frame)
-    source = _tidied(frame, texts, texts) if source is None else source
     codes_empty = pl.all_horizontal(_codes_empty(raw_claims, name) for name in LIST_FIELDS).alias(BLANK)
     fields = (expr.alias(name) for name, expr in _raw_fields(raw_claims).items())
     staged = source.select(ROW, *fields, codes_empty)
@@ -220,7 +218,7 @@ def _tidy_source(raw_claims: RawClaims) -> pl.LazyFrame:
         read = read.rechunk()
     columns = _text_columns(read)
     with ThreadPoolExecutor() as pool:  # the check releases the GIL
-        needs = dict(zip(columns, pool.map(tidying, read.select(columns)), strict=True))
+        needs = dict(zip(columns, pool.map(tidying, map(read.get_column, columns)), strict=True))  # not copied
     trim = [c for c in columns if needs[c] is Tidying.TRIM]
     return _tidied(read.lazy(), trim, [c for c in columns if needs[c] is not Tidying.NONE])
 
@@ -313,15 +311,15 @@ def _code_fields(name: str, codes: Codes) -> list[pl.Expr]:
     no_codes = pl.lit([], dtype=pl.List(pl.String))
     principal_missing, invalid = _missing_principal(CODE_PARTS[name][0]), _invalid_code(name)
     if name in codes.clean_lists:
-        codes = pl.col(raw(name)).map_batches(empty_for_null, pl.List(pl.String), is_elementwise=True)
-        return [codes.alias(name), pl.lit(False).alias(principal_missing), pl.lit(False).alias(invalid)]
+        kept = pl.col(raw(name)).map_batches(empty_for_null, pl.List(pl.String), is_elementwise=True)
+        return [kept.alias(name), pl.lit(False).alias(principal_missing), pl.lit(False).alias(invalid)]
     mapping = codes.code_maps[name]
     to_normal = {"old": mapping["raw"], "new": mapping["normal"], "default": None}
-    codes = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls()).fill_null(no_codes)
+    normal = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_normal).drop_nulls()).fill_null(no_codes)
     principal = pl.col(raw(name)).list.first().replace_strict(**to_normal)
     to_invalid = {"old": mapping["raw"], "new": mapping["invalid"], "default": False}
     any_invalid = pl.col(raw(name)).list.eval(pl.element().replace_strict(**to_invalid)).list.any().fill_null(False)
-    return [codes.alias(name), (principal.is_null() & (codes.list.len() > 0)).alias(principal_missing),
+    return [normal.alias(name), (principal.is_null() & (normal.list.len() > 0)).alias(principal_missing),
             any_invalid.alias(invalid)]  # fmt: skip
 
 
