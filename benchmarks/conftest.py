@@ -43,6 +43,13 @@ def peak_rss_mib(code: str) -> float:
     return int(done.stdout.strip().splitlines()[-1]) / 1024
 
 
+def per_second(benchmark: object, count: int) -> int | None:
+    """`count` per second of the benchmark's mean round; None when benchmarking is off (`pytest benchmarks` without
+    `--benchmark-enable` runs each benchmark once, as a test)."""
+    stats = benchmark.stats  # type: ignore[attr-defined]
+    return None if stats is None else round(count / stats.stats.mean)
+
+
 @pytest.fixture(params=SIZES, ids=lambda n: f"{n:.0e}")
 def claims(request: pytest.FixtureRequest) -> tuple[int, Path, Path]:
     parquet, csv = claim_files(request.param)

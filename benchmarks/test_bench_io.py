@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from benchmarks.conftest import peak_rss_mib
+from benchmarks.conftest import peak_rss_mib, per_second
 from yibao.io import load_claims, validate_file
 
 ROUNDS = 3
@@ -15,7 +15,7 @@ ROUNDS = 3
 
 def _record(benchmark, n: int, code: str) -> None:
     benchmark.extra_info["rows"] = n
-    benchmark.extra_info["rows_per_s"] = round(n / benchmark.stats.stats.mean)
+    benchmark.extra_info["rows_per_s"] = per_second(benchmark, n)
     benchmark.extra_info["peak_rss_mib"] = round(peak_rss_mib(code))
 
 
