@@ -61,10 +61,14 @@ def test_each_stay_gets_the_points_the_year_gives_it(folder: Path) -> None:
         row = rows[expected["claim_id"]]
         got = estimate(_claim(row), policy, group=_group(row), institutions=institutions, point_value=50)
         assert (got.case_class.name.lower(), got.points, got.rule) == (
-            expected["case_class"], expected["points"], expected["rule"]
+            expected["case_class"],
+            expected["points"],
+            expected["rule"],
         ), expected["claim_id"]
         assert (got.ratio, got.base_points, got.coefficient) == (
-            expected["ratio"], expected["base_points"], expected["coefficient"]
+            expected["ratio"],
+            expected["base_points"],
+            expected["coefficient"],
         )
         compared += 1
     assert compared == len(cases) > 0

@@ -362,8 +362,10 @@ def test_reports_of_a_point_method_year_and_of_months(url: str, tmp_path: Path) 
     assert march.title == "医共体医保结算报告 — 结算记录 2 (2025-03 月度预结算)"
     book = openpyxl.load_workbook(write_run_workbook(march, tmp_path / "march.xlsx"))
     assert book.sheetnames == ["地区汇总", "医共体", "机构"]
-    assert [r[:3] for r in book["医共体"].iter_rows(min_row=6, values_only=True)] == [("NA", 3, 499.83),
-                                                                                    ("NB", 3, 499.83)]
+    assert [r[:3] for r in book["医共体"].iter_rows(min_row=6, values_only=True)] == [
+        ("NA", 3, 499.83),
+        ("NB", 3, 499.83),
+    ]
     page = render_run_html(march)
     assert page.count("<svg") == 1 and "47.7389" in page and "医共体月度预付" in page and "累计实付" in page
 

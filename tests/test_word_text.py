@@ -94,8 +94,7 @@ def test_a_value_in_a_words_slot_is_compared_whole(part: int) -> None:
     slot_of = lambda text: word_slot(*(int(p) for p in _inline_views([text.encode()]).view(np.int32)[0]), words.bits)  # noqa: E731
     first = 4 * (part - 1)
     candidates = (
-        word[:first] + a + b + word[first + 2 :]
-        for a, b in itertools.product(string.ascii_letters, repeat=2)
+        word[:first] + a + b + word[first + 2 :] for a, b in itertools.product(string.ascii_letters, repeat=2)
     )
     twin = next(text for text in candidates if text != word and slot_of(text) == slot_of(word))
     found = read_words(pl.Series("v", [twin, word]), table, pl.Int64(), partial(_lookup, table=table, dtype=pl.Int64()))

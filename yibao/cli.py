@@ -307,8 +307,10 @@ def _settle_month_and_show(year: Settlement | YearSettlement, month: int, out: P
     else:
         console.print(advances_table(result.advances))
         region = result.alliances.region.row(0, named=True)
-        console.print(f"{region['claims_charged']:,} claims through {result.period} charged, "
-                      f"{region['claims_excluded']:,} set aside (read {region['claims_read']:,}); results in {out}/")
+        console.print(
+            f"{region['claims_charged']:,} claims through {result.period} charged, "
+            f"{region['claims_excluded']:,} set aside (read {region['claims_read']:,}); results in {out}/"
+        )
     return result
 
 

@@ -106,7 +106,8 @@ def month_region(points: Settlement, month: int) -> pl.DataFrame:
         **{f"{c.removesuffix('_fen')}_to_date_fen": int(so_far[c].sum()) for c in MONEY},
     }  # fmt: skip
     schema = dict.fromkeys(REGION_COLUMNS, pl.Int64) | {
-        "points": points.months.schema["points"], "point_value": points.months.schema["point_value"]
+        "points": points.months.schema["points"],
+        "point_value": points.months.schema["point_value"],
     }
     return pl.DataFrame([row], schema=schema)
 
