@@ -384,7 +384,8 @@ def checked_frame(raw_claims: RawClaims) -> Checked:
     """
     all_rows = _staged(raw_claims, _tidy_source(raw_claims)).collect()
     blank = all_rows[BLANK]
-    staged = all_rows.lazy().filter(~pl.col(BLANK)).collect() if blank.any() else all_rows  # eager: rechunked
+    # lazily: an eager filter copies columns chunked unalike into one chunk each
+    staged = all_rows.lazy().filter(~pl.col(BLANK)).collect() if blank.any() else all_rows
     staged = staged.drop(BLANK)
     schema = staged.schema
     with ThreadPoolExecutor(max_workers=1) as pool:  # the code pass runs beside the parsing that needs none of it
