@@ -32,6 +32,21 @@ def test_errors_are_one_sentence(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_refused_file_does_not_hide_the_others(tmp_path: Path) -> None:
+    """Three files, the middle one with a ragged row: the other two are checked and counted, the middle one's error
+    is shown, and the exit code says a file was refused."""
+    paths = [tmp_path / name for name in ("january.csv", "february.csv", "march.csv")]
+    for path in paths:
+        path.write_text(TEXT, encoding="utf-8")
+    paths[1].write_text(TEXT.replace(",钱七,", ",钱,七,"), encoding="utf-8")
+    result = runner.invoke(app, ["validate", *map(str, paths), "--out", str(tmp_path / "out")], terminal_width=160)
+    assert result.exit_code == 2
+    assert "january.csv" in result.stdout and "march.csv" in result.stdout
+    assert "february.csv: cannot be parsed" in result.stderr and "february.csv" not in result.stdout
+    written = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert written == [f"{m}.{kind}" for m in ("january", "march") for kind in ("accepted.parquet", "rejects.csv")]
+
+
 def test_synth_then_validate(tmp_path: Path) -> None:
     result = runner.invoke(app, ["synth", "--scale", "2000", "--seed", "3", "--out", str(tmp_path / "case")])
     assert result.exit_code == 0, result.output

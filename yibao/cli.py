@@ -100,12 +100,24 @@ def validate(
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InputError(files[names.index(repeated[0])], "two input files share this name; their outputs would clash")
-    summaries = [_validate(path, out) for path in files]
-    console.print(_summary_table(summaries))
-    for s in summaries:
-        if s.ignored_columns:
-            console.print(f"{Path(s.source).name}: ignored columns {', '.join(s.ignored_columns)}")
-    console.print(f"written to {out}/")
+    summaries, refused = [], []
+    for path in files:  # a file that cannot be read is reported; the others are still checked
+        try:
+            summaries.append(_validate(path, out))
+        except InputError as error:
+            if DEBUG["on"]:
+                raise
+            refused.append(error)
+    if summaries:
+        console.print(_summary_table(summaries))
+        for s in summaries:
+            if s.ignored_columns:
+                console.print(f"{Path(s.source).name}: ignored columns {', '.join(s.ignored_columns)}")
+        console.print(f"written to {out}/")
+    for error in refused:
+        errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
+    if refused:
+        raise typer.Exit(2)
 
 
 def _validate(path: Path, out: Path) -> LoadSummary:
