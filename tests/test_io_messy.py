@@ -6,6 +6,7 @@ import codecs
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 import xlsxwriter
 
@@ -330,6 +331,7 @@ def test_duplicates_taken_out_in_a_folder_with_brackets(tmp_path: Path) -> None:
     summary = validate_file(path, tmp_path / "out[2025]", batch_rows=2)
     assert (summary.read, summary.accepted, summary.rejected, summary.reject_lines) == (5, 1, 4, 9)
     assert pl.read_parquet(summary.accepted_file, glob=False)["claim_id"].to_list() == ["A4"]
+    assert pq.ParquetFile(summary.accepted_file).metadata.row_group(0).column(0).compression == "LZ4"  # rewritten
     rejects = pl.read_csv(summary.rejects_file, infer_schema=False, glob=False)
     _check(rejects.with_columns(pl.col("row").cast(pl.UInt32)))
 

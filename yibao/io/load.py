@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +20,7 @@ from yibao.io.read import ROW, RawClaims, open_claims, raw_claims
 from yibao.io.rejects import REJECT_COLUMNS, reject_lines
 from yibao.io.validate import BAD, FIELDS, LIST_FIELDS, Checked, Rule, checked_frame, duplicate_ids, duplicate_rule
 from yibao.io.validate import raw as raw_name
+from yibao.io.write import PARQUET_COMPRESSION
 from yibao.models import Claim
 from yibao.models.schema import polars_schema
 
@@ -205,8 +206,9 @@ def load_claims(source: Path | str | pl.DataFrame) -> Load:
 
 class _Batches:
     """The accepted rows of a file batch by batch, as a lazy frame for polars' own Parquet writer (twice as fast as
-    Arrow's here); each batch's reject lines go to `rejects` as it is checked, its claim ids to a file of their own
-    in `workdir` (`ids`), and its counts to `counts`."""
+    Arrow's here; LZ4 like every result of yibao: at 1e6 rows written in 0.24 s against zstd's 0.35–0.38 and read
+    back twice as fast, at 1.65 times the size); each batch's reject lines go to `rejects` as it is checked, its
+    claim ids to a file of their own in `workdir` (`ids`), and its counts to `counts`."""
 
     def __init__(self, raw: RawClaims, rejects: TextIO, workdir: Path) -> None:
         self.raw, self.rejects, self.workdir = raw, rejects, workdir
@@ -233,7 +235,7 @@ class _Batches:
     def sink(self, accepted_file: Path) -> None:
         """Check every batch, writing the accepted rows to `accepted_file`."""
         batches = register_io_source(self._accepted, schema=polars_schema(Claim), explain_name="yibao batches")
-        batches.sink_parquet(accepted_file)
+        batches.sink_parquet(accepted_file, compression=PARQUET_COMPRESSION)
 
 
 def _rewrite(path: Path, rows: pl.LazyFrame, write: Callable[[pl.LazyFrame, Path], object]) -> None:
@@ -250,7 +252,8 @@ def _rewrite(path: Path, rows: pl.LazyFrame, write: Callable[[pl.LazyFrame, Path
 def _reject_duplicates(duplicates: _Duplicates, accepted_file: Path, rejects_file: Path) -> None:
     """Take the rows whose claim id repeats out of the accepted file and add their lines to the rejects file."""
     accepted = pl.scan_parquet(accepted_file, glob=False)
-    _rewrite(accepted_file, duplicates.rejected_from(accepted), pl.LazyFrame.sink_parquet)
+    write = partial(pl.LazyFrame.sink_parquet, compression=PARQUET_COMPRESSION)
+    _rewrite(accepted_file, duplicates.rejected_from(accepted), write)
     schema = {name: pl.UInt32 if name == ROW else pl.String for name in REJECT_COLUMNS}
     rejects = pl.scan_csv(rejects_file, schema=schema, glob=False)
     _rewrite(rejects_file, duplicates.added_to(rejects), pl.LazyFrame.sink_csv)
