@@ -72,10 +72,15 @@ def _friendly(command: Callable[P, R]) -> Callable[P, R]:
         except (YibaoError, PersonKeyMissingError, ValidationError, FileNotFoundError) as error:
             if DEBUG["on"]:
                 raise
-            errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
+            _print_error(error)
             raise typer.Exit(2) from None
 
     return run
+
+
+def _print_error(error: Exception) -> None:
+    """An error as one sentence on standard error."""
+    errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
 
 
 def _summary_table(summaries: list[LoadSummary]) -> Table:
@@ -115,7 +120,7 @@ def validate(
                 console.print(f"{Path(s.source).name}: ignored columns {', '.join(s.ignored_columns)}")
         console.print(f"written to {out}/")
     for error in refused:
-        errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
+        _print_error(error)
     if refused:
         raise typer.Exit(2)
 
