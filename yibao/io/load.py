@@ -227,7 +227,7 @@ class _Batches:
             checked = _check(batch)
             checked.rejects.write_csv(self.rejects, include_header=number == 0)
             self.id_files.append(self.workdir / f"ids-{number:06}.parquet")
-            checked.ids.write_parquet(self.id_files[-1], compression="lz4")
+            checked.ids.write_parquet(self.id_files[-1], compression=PARQUET_COMPRESSION)
             self.counts.append(checked.counts)
             self.reject_lines += checked.rejects.height
             yield checked.accepted
